@@ -1,0 +1,3 @@
+#!/bin/bash
+# The seed's first example: print the request the handler passed on stdin.
+cat

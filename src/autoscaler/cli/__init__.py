@@ -1,0 +1,1 @@
+"""The `autoscaler` command line: thin commands that parse flags, build objects and run them."""

@@ -1,0 +1,322 @@
+"""click commands that look and fail like upstream's cobra/pflag CLI.
+
+Upstream users script against the CLI, so what they see must match: help laid out as pflag lays
+it out, `Error: <text>` on stderr with exit status 1 for every failure (never click's usage
+banner and status 2), cobra's wording for unknown flags and arguments, and global flags
+(`--log-level`, `--log-format`) accepted on every subcommand.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NoReturn
+
+import click
+
+from ..durations import go_duration
+
+HELP_OPTION_NAMES = ["-h", "--help"]
+
+
+class CommandError(Exception):
+    """An error to print as `Error: <text>` and exit with `code`."""
+
+    def __init__(self, text: str, code: int = 1) -> None:
+        super().__init__(text)
+        self.text = text
+        self.code = code
+
+
+def multierror(messages: Sequence[str]) -> str:
+    """go-multierror's list format, as upstream prints validation errors."""
+    head = "1 error occurred:" if len(messages) == 1 else f"{len(messages)} errors occurred:"
+    return head + "".join(f"\n\t* {m}" for m in messages) + "\n\n"
+
+
+def fail(messages: Sequence[str]) -> NoReturn:
+    raise CommandError(multierror(messages))
+
+
+class Flag(click.Option):
+    """A long flag with pflag's help rendering (type name and default)."""
+
+    def __init__(
+        self,
+        decls: Sequence[str],
+        *,
+        type_name: str = "string",
+        usage: str = "",
+        inherited: bool = False,
+        show_default_as: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if type_name == "bool":
+            kwargs.setdefault("is_flag", True)
+            kwargs.setdefault("default", False)
+        super().__init__(list(decls), help=usage, **kwargs)
+        self.type_name = type_name
+        self.usage = usage
+        self.inherited = inherited
+        self.show_default_as = show_default_as
+
+    def usage_line(self) -> tuple[str, str]:
+        longs = [o for o in self.opts if o.startswith("--")]
+        shorts = [o for o in self.opts if not o.startswith("--")]
+        left = f"  {shorts[0]}, {longs[0]}" if shorts else f"      {longs[0]}"
+        if self.type_name != "bool":
+            left += f" {self.type_name}"
+        right = self.usage
+        default = self._default_text()
+        if default is not None:
+            right += f" (default {default})"
+        return left, right
+
+    def _default_text(self) -> str | None:
+        if self.show_default_as is not None:
+            return self.show_default_as
+        value = self.default
+        if value in (None, "", False, 0, ()) or callable(value):
+            return None
+        if self.type_name == "string":
+            return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if self.type_name == "bool":
+            return "true"
+        if self.type_name == "duration" and isinstance(value, int | float):
+            return go_duration(float(value))
+        return str(value)
+
+
+def flag_usages(flags: Iterable[Flag]) -> str:
+    """pflag's FlagUsages: sorted by name, descriptions aligned three spaces after the widest."""
+    ordered = sorted(flags, key=lambda f: next(o for o in f.opts if o.startswith("--")))
+    rows = [f.usage_line() for f in ordered]
+    width = max((len(left) for left, _ in rows), default=0)
+    return "\n".join(f"{left}{' ' * (width - len(left))}   {right}".rstrip() for left, right in rows)
+
+
+def _help_flag(name: str) -> Flag:
+    return Flag(
+        HELP_OPTION_NAMES,
+        type_name="bool",
+        usage=f"help for {name}",
+        expose_value=False,
+        is_eager=True,
+        callback=_show_help,
+    )
+
+
+def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), nl=False)
+        ctx.exit(0)
+
+
+# Factories for the root's persistent flags; every command gets its own copies.
+GlobalFlags = Callable[[bool], list[Flag]]
+
+
+def _no_global_flags(inherited: bool) -> list[Flag]:
+    return []
+
+
+_global_flags: GlobalFlags = _no_global_flags
+
+
+def set_global_flags(factory: GlobalFlags) -> None:
+    global _global_flags
+    _global_flags = factory
+
+
+class _CobraMixin:
+    use: str
+    short: str
+    long: str | None
+
+    def _flags(self, ctx: click.Context) -> tuple[list[Flag], list[Flag]]:
+        params = [p for p in self.get_params(ctx) if isinstance(p, Flag) and not p.hidden]  # type: ignore[attr-defined]
+        local = [p for p in params if not p.inherited]
+        inherited = [p for p in params if p.inherited]
+        return local, inherited
+
+    def command_path(self, ctx: click.Context) -> str:
+        return ctx.command_path
+
+    def cobra_help(self, ctx: click.Context, subcommands: list[tuple[str, str]], runnable: bool) -> str:
+        path = self.command_path(ctx)
+        parent = path.rsplit(" ", 1)[0] if " " in path else ""
+        out = []
+        text = (self.long or self.short).rstrip()
+        if text:
+            out.append(text + "\n\n")
+        out.append("Usage:")
+        local, inherited = self._flags(ctx)
+        if runnable:
+            line = f"{parent} {self.use}".strip()
+            if "[flags]" not in self.use and (local or inherited):
+                line += " [flags]"
+            out.append(f"\n  {line}")
+        if subcommands:
+            out.append(f"\n  {path} [command]")
+            width = max(len(n) for n, _ in subcommands)
+            out.append("\n\nAvailable Commands:")
+            for name, short in subcommands:
+                out.append(f"\n  {name.ljust(width)} {short}")
+        if local:
+            out.append("\n\nFlags:\n" + flag_usages(local))
+        if inherited:
+            out.append("\n\nGlobal Flags:\n" + flag_usages(inherited))
+        if subcommands:
+            out.append(f'\n\nUse "{path} [command] --help" for more information about a command.')
+        out.append("\n")
+        return "".join(out)
+
+
+class Command(_CobraMixin, click.Command):
+    """A leaf command. `args`: "none" (cobra NoArgs), "any" (accepted and ignored), or an int."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        use: str | None = None,
+        short: str = "",
+        long: str | None = None,
+        args: str | int = "none",
+        params: list[click.Parameter] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        params = list(params or [])
+        params.append(_help_flag(name))
+        params.extend(_global_flags(True))
+        self.args_rule = args
+        if args != "none":
+            params.append(click.Argument(["args"], nargs=-1))
+        super().__init__(name, params=params, add_help_option=False, **kwargs)
+        self.use = use or f"{name} [flags]..."
+        self.short = short
+        self.long = long
+
+    def get_help(self, ctx: click.Context) -> str:
+        return self.cobra_help(ctx, [], runnable=True)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        if self.args_rule == "none" and ctx.args:
+            raise CommandError(f'unknown command "{ctx.args[0]}" for "{ctx.command_path}"')
+        return rest
+
+
+class Group(_CobraMixin, click.Group):
+    """A command group; when not runnable it prints its help for any bare or unknown use."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        short: str = "",
+        long: str | None = None,
+        aliases: Sequence[str] = (),
+        lazy: dict[str, tuple[str, str, str]] | None = None,
+        hidden_commands: Sequence[str] = (),
+        root: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        params = list(kwargs.pop("params", []) or [])
+        params.append(_help_flag(name))
+        params.extend(_global_flags(not root))
+        super().__init__(name, params=params, add_help_option=False, invoke_without_command=True, **kwargs)
+        self.use = name
+        self.short = short
+        self.long = long
+        self.aliases = tuple(aliases)
+        # name -> (module, attribute, short help): imported only when that command runs, so a
+        # handler process does not pay for the HTTP stack it never uses.
+        self.lazy = dict(lazy or {})
+        self.hidden_commands = set(hidden_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None:
+            for sub in self.commands.values():
+                if cmd_name in getattr(sub, "aliases", ()):
+                    return sub
+        if cmd is None and cmd_name in self.lazy:
+            module, attr, _short = self.lazy[cmd_name]
+            import importlib
+
+            loaded = getattr(importlib.import_module(module), attr)
+            self.add_command(loaded, cmd_name)
+            cmd = loaded
+        return cmd
+
+    def _short_of(self, ctx: click.Context, name: str) -> str:
+        if name in self.lazy and name not in self.commands:
+            return self.lazy[name][2]
+        cmd = self.get_command(ctx, name)
+        return getattr(cmd, "short", "") if cmd else ""
+
+    def get_help(self, ctx: click.Context) -> str:
+        subs = [
+            (name, self._short_of(ctx, name))
+            for name in self.list_commands(ctx)
+            if name not in self.hidden_commands
+        ]
+        return self.cobra_help(ctx, subs, runnable=False)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        cmd = self.get_command(ctx, name)
+        if cmd is None:
+            if ctx.parent is None:
+                raise CommandError(
+                    f'unknown command "{name}" for "{ctx.command_path}"\n'
+                    f"Run '{ctx.command_path} --help' for usage."
+                )
+            # A non-root group that is not runnable shows its help for unknown words (cobra).
+            click.echo(ctx.get_help(), nl=False)
+            ctx.exit(0)
+        return name, cmd, args[1:]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if not ctx.protected_args and not ctx.args:
+            click.echo(ctx.get_help(), nl=False)
+            ctx.exit(0)
+        return super().invoke(ctx)
+
+
+def _translate(exc: click.ClickException, argv: Sequence[str]) -> str:
+    if isinstance(exc, click.NoSuchOption):
+        name = exc.option_name
+        if name.startswith("--"):
+            return f"unknown flag: {name}"
+        return f"unknown shorthand flag: '{name.lstrip('-')[:1]}' in {name}"
+    if isinstance(exc, click.BadOptionUsage) and "requires an argument" in exc.message:
+        return f"flag needs an argument: {exc.option_name}"
+    if isinstance(exc, click.BadParameter) and exc.param is not None and isinstance(exc.param, Flag):
+        return exc.message
+    return exc.format_message()
+
+
+def run(root: click.Group, argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the CLI the way cobra would: errors as `Error: ...` on stderr, exit status 1."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        root.main(args=args, prog_name=root.name, standalone_mode=False)
+    except CommandError as exc:
+        sys.stderr.write(f"Error: {exc.text}\n")
+        sys.stderr.flush()
+        sys.exit(exc.code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as exc:
+        sys.stderr.write(f"Error: {_translate(exc, args)}\n")
+        sys.exit(1)
+    sys.exit(0)

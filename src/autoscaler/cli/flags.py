@@ -1,0 +1,114 @@
+"""Flags shared by several commands, and upstream's flag validation rules and messages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import click
+
+from ..log import FORMATS, LEVELS, Logger, new_logger
+from .cobra import Flag, fail, set_global_flags
+
+Rule = Callable[[str, str], str | None]
+
+
+def required(name: str, value: str) -> str | None:
+    return None if value else f"{name}: required"
+
+
+def printascii(name: str, value: str) -> str | None:
+    return None if all(0x20 <= ord(c) <= 0x7E for c in value) else f"{name}: printascii"
+
+
+def file_path(name: str, value: str) -> str | None:
+    """Upstream's `file` rule: stat succeeds (following links) and it is not a directory."""
+    return None if os.path.isfile(value) else f"{name}: invalid file path: {value}"
+
+
+def oneof(*options: str) -> Rule:
+    def rule(name: str, value: str) -> str | None:
+        return None if value in options else f"{name}: oneof={' '.join(options)}"
+
+    return rule
+
+
+def optional(*rules: Rule) -> Rule:
+    """Skip the rules for an empty value (validator's `omitempty`)."""
+
+    def rule(name: str, value: str) -> str | None:
+        return None if not value else check(name, value, *rules)
+
+    return rule
+
+
+def check(name: str, value: str, *rules: Rule) -> str | None:
+    """The first failing rule's message, as go-playground/validator reports one per field."""
+    for rule in rules:
+        message = rule(name, value)
+        if message:
+            return message
+    return None
+
+
+def collect(*results: str | None) -> list[str]:
+    return [r for r in results if r]
+
+
+# --- global flags --------------------------------------------------------------------------
+
+LOG_LEVEL_HELP = "Level of logging to be output. options: [ error | warn | info | debug ]"
+LOG_FORMAT_HELP = "Format of logging to be output. options: [ logfmt | json ]"
+
+
+def _global_flags(inherited: bool) -> list[Flag]:
+    return [
+        Flag(["--log-level"], default="info", usage=LOG_LEVEL_HELP, inherited=inherited),
+        Flag(["--log-format"], default="logfmt", usage=LOG_FORMAT_HELP, inherited=inherited),
+    ]
+
+
+set_global_flags(_global_flags)
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    log_level: str
+    log_format: str
+
+    def logger(self) -> Logger:
+        return new_logger(self.log_level, self.log_format)
+
+
+def _global_value(ctx: click.Context, name: str) -> str:
+    """The value given nearest the leaf (`autoscaler --log-level x cmd` or `cmd --log-level x`)."""
+    default = ""
+    node: click.Context | None = ctx
+    while node is not None:
+        if name in node.params:
+            source = node.get_parameter_source(name)
+            if source is not None and source is not click.core.ParameterSource.DEFAULT:
+                return str(node.params[name])
+            default = default or str(node.params[name])
+        node = node.parent
+    return default
+
+
+def global_options(ctx: click.Context) -> GlobalOptions:
+    """Validate the log flags first, as upstream's root pre-run does, and return them."""
+    level = _global_value(ctx, "log_level")
+    fmt = _global_value(ctx, "log_format")
+    errors = collect(
+        check("--log-level", level, required, oneof(*LEVELS)),
+        check("--log-format", fmt, required, oneof(*FORMATS)),
+    )
+    if errors:
+        fail(errors)
+    return GlobalOptions(level, fmt)
+
+
+def validate(messages: Sequence[str | None]) -> None:
+    errors = collect(*messages)
+    if errors:
+        fail(errors)

@@ -1,0 +1,123 @@
+"""`autoscaler handlers call`: act as a Core for one request and print the responses."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+
+from ..proto import handler_pb2 as pb
+from ..proto import handler_pb2_grpc
+from ..wire import gojson
+from ..wire.address import AddressError
+from ..wire.dial import channel, go_status_text
+from .cobra import CommandError
+from .flags import check, oneof, required, validate
+from .handlers import STEPS, parse_flag_value
+
+_METHODS = {"pre-handle": "PreHandle", "handle": "Handle", "post-handle": "PostHandle"}
+
+
+def _read_request(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        with open(source, encoding="utf-8") as f:
+            return f.read()
+    except OSError as exc:
+        raise CommandError(f"--request: open {source}: {(exc.strerror or str(exc)).lower()}") from None
+
+
+def build_request(step: str, kw: dict[str, Any]) -> Message:
+    """The request from `--request` JSON, with any field flags applied on top."""
+    message_type = pb.PostHandleRequest if step == "post-handle" else pb.HandleRequest
+    try:
+        message = (
+            gojson.parse(message_type, _read_request(kw["request"])) if kw["request"] else message_type()
+        )
+        overrides: dict[str, Any] = {}
+        for flag in ("source", "resource_name", "scaling_job_id"):
+            if kw[flag]:
+                overrides[flag] = kw[flag]
+        grace = parse_flag_value("--setup-grace-period", kw["setup_grace_period"], "int")
+        if grace:
+            overrides["setup_grace_period"] = grace
+        enum_flag, enum_field = (
+            ("--result", "result") if step == "post-handle" else ("--instruction", "instruction")
+        )
+        other = "--instruction" if step == "post-handle" else "--result"
+        if kw[other.lstrip("-")]:
+            raise CommandError(f"{other}: not a field of the {step} request (use {enum_flag})")
+        raw_enum = kw[enum_field]
+        if raw_enum:
+            overrides[enum_field] = int(raw_enum) if raw_enum.lstrip("-").isdigit() else raw_enum
+        if kw["resource"]:
+            overrides["current" if step == "post-handle" else "desired"] = {
+                "Resource": json.loads(kw["resource"])
+            }
+        gojson.fill(message, overrides)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"--resource: invalid JSON: {exc}") from None
+    except gojson.GoJSONError as exc:
+        raise CommandError(f"invalid request: {exc}") from None
+    return message
+
+
+async def call(endpoint: str, step: str, request: Message, timeout: float | None, as_json: bool) -> int:
+    async with channel(endpoint) as ch:
+        stub = handler_pb2_grpc.HandleServiceStub(ch)
+        rpc = getattr(stub, _METHODS[step])
+        count = 0
+        try:
+            async for response in rpc(request, timeout=timeout):
+                count += 1
+                _print_response(response, as_json)
+        except grpc.aio.AioRpcError as exc:
+            sys.stdout.flush()
+            sys.stderr.write(f"Error: {go_status_text(exc.code(), exc.details())}\n")
+            return 1
+        if count == 0 and not as_json:
+            sys.stderr.write("(no responses: the handler ended the call with OK without reporting)\n")
+        return 0
+
+
+def _print_response(response: pb.HandleResponse, as_json: bool) -> None:
+    status = (
+        pb.HandleResponse.Status.Name(response.status)
+        if response.status in pb.HandleResponse.Status.values()
+        else str(response.status)
+    )
+    if as_json:
+        print(
+            json.dumps(
+                {"scaling_job_id": response.scaling_job_id, "status": status, "log": response.log},
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
+        return
+    text = response.log
+    print(f"[{status}]" + (f" {text}" if text and "\n" not in text.rstrip("\n") else ""), flush=True)
+    if text and "\n" in text.rstrip("\n"):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+
+def call_from_flags(kw: dict[str, Any]) -> int:
+    validate(
+        [
+            check("--endpoint", kw["endpoint"], required),
+            check("--step", kw["step"], required, oneof(*STEPS)),
+            check("--output", kw["output"], required, oneof("text", "json")),
+        ]
+    )
+    timeout = parse_flag_value("--timeout", kw["timeout"], "duration")
+    request = build_request(kw["step"], kw)
+    try:
+        return asyncio.run(call(kw["endpoint"], kw["step"], request, timeout or None, kw["output"] == "json"))
+    except AddressError as exc:
+        raise CommandError(f"--endpoint: {exc}") from None

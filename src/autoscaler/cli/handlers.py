@@ -1,0 +1,260 @@
+"""`autoscaler handlers ...`: list-builtins, local-exec, and the `call` tool."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import click
+
+from ..durations import parse_duration
+from ..handlers.contract import STEPS
+from ..runner import DEFAULT_CAPTURE_LIMIT
+from .cobra import Command, CommandError, Flag, Group
+from .flags import check, file_path, global_options, oneof, optional, printascii, required, validate
+
+BUILTIN_HANDLERS = (
+    "dns-servers-handler",
+    "elb-vertical-scaler",
+    "elb-servers-handler",
+    "gslb-servers-handler",
+    "load-balancer-servers-handler",
+    "router-vertical-scaler",
+    "server-horizontal-scaler",
+    "server-vertical-scaler",
+)
+LOCAL_EXEC_ADDR = "unix:autoscaler-handlers-local-exec.sock"
+# gRPC's default receive limit on the Core's side; a DONE log must fit in one message.
+MAX_OUTPUT_LIMIT = 4 * 1024 * 1024 - 64 * 1024
+
+
+def parse_flag_value(name: str, raw: str, kind: str) -> Any:
+    """Parse a typed flag value with pflag's error wording."""
+    try:
+        if kind == "duration":
+            return parse_duration(raw)
+        if kind == "int":
+            return int(raw, 10)
+    except ValueError as exc:
+        detail = str(exc) if kind == "duration" else f'strconv.ParseInt: parsing "{raw}": invalid syntax'
+        raise CommandError(f'invalid argument "{raw}" for "{name}" flag: {detail}') from None
+    return raw
+
+
+def handler_type_rule(name: str, value: str) -> str | None:
+    """Upstream's oneof rule, extended to a comma-separated list of steps."""
+    steps = [s.strip() for s in value.split(",")]
+    return None if all(s in STEPS for s in steps) and steps else f"{name}: oneof={' '.join(STEPS)}"
+
+
+def _list_builtins(**_: Any) -> None:
+    click.echo("\n".join(BUILTIN_HANDLERS))
+
+
+list_builtins = Command(
+    "list-builtins",
+    use="list-builtins [flags]...",
+    short="list builtin handlers",
+    args="any",
+    callback=lambda **kw: _list_builtins(),
+)
+
+
+def _run_local_exec(**kw: Any) -> None:
+    ctx = click.get_current_context()
+    globals_ = global_options(ctx)
+    addr, path, types, config = kw["addr"], kw["executable_path"], kw["handler_type"], kw["config"]
+    validate(
+        [
+            check("--executable-path", path, required, file_path),
+            check("--handler-type", types, required, handler_type_rule),
+            check("--addr", addr, required, printascii),
+            check("--config", config, optional(file_path)),
+        ]
+    )
+    timeout = parse_flag_value("--timeout", kw["timeout"], "duration")
+    max_concurrency = parse_flag_value("--max-concurrency", kw["max_concurrency"], "int")
+    max_output = parse_flag_value("--max-output-bytes", kw["max_output_bytes"], "int")
+    shutdown_grace = parse_flag_value("--shutdown-grace", kw["shutdown_grace"], "duration")
+    kill_grace = parse_flag_value("--kill-grace", kw["kill_grace"], "duration")
+    extra: list[str | None] = [
+        "--timeout: must not be negative" if timeout < 0 else None,
+        "--max-concurrency: must not be negative" if max_concurrency < 0 else None,
+        f"--max-output-bytes: must be between 1 and {MAX_OUTPUT_LIMIT} (one gRPC message to the Core)"
+        if not 0 < max_output <= MAX_OUTPUT_LIMIT
+        else None,
+        "--shutdown-grace: must not be negative" if shutdown_grace < 0 else None,
+        "--kill-grace: must not be negative" if kill_grace < 0 else None,
+    ]
+
+    from ..runner import ExecutableError, resolve_executable
+
+    program = ""
+    try:
+        program = resolve_executable(path)
+    except ExecutableError as exc:
+        extra.insert(0, f"--executable-path: {exc}")
+    validate(extra)
+
+    from ..handlers.local_exec import LocalExecHandler, LocalExecMetrics, LocalExecOptions
+    from ..handlers.serve import ServeOptions, serve
+    from ..metrics import new_registry
+
+    logger = globals_.logger().bind(("from", "autoscaler-handlers-local-exec"))
+    exporter_address = None
+    if config:
+        from ..handlers.config import load
+        from ..yamlconf import ConfigError
+
+        try:
+            conf = load(config)
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
+        if conf.exporter_config is not None and conf.exporter_config.enabled:
+            exporter_address = conf.exporter_config.address
+    options = LocalExecOptions(
+        executable_path=path,
+        program=program,
+        handler_types=frozenset(s.strip() for s in types.split(",")),
+        timeout=timeout or None,
+        stream_output=kw["stream_output"],
+        max_concurrency=max_concurrency or None,
+        capture_limit=max_output,
+        kill_grace=kill_grace,
+    )
+    serve_options = ServeOptions(addr, shutdown_grace=shutdown_grace, exporter_address=exporter_address)
+
+    async def main() -> int:
+        registry = new_registry()
+        handler = LocalExecHandler(options, logger, LocalExecMetrics(registry))
+        return await serve(handler, serve_options, logger, registry)
+
+    ctx.exit(asyncio.run(main()))
+
+
+local_exec = Command(
+    "local-exec",
+    short="Handler for executing a shell script",
+    params=[
+        Flag(["--addr"], default=LOCAL_EXEC_ADDR, usage="the address for the server to listen on"),
+        Flag(["--executable-path"], default="", usage="Path to the executable"),
+        Flag(["--handler-type"], default="", usage="Handler type name"),
+        Flag(["--config"], default="", usage="Filepath to Handlers additional configuration file"),
+        Flag(
+            ["--timeout"],
+            type_name="duration",
+            default="0",
+            show_default_as="",
+            usage="kill the executable's whole process group after this long (e.g. 10m; 0 = no limit)",
+        ),
+        Flag(
+            ["--stream-output"],
+            type_name="bool",
+            usage="send each line of stdout to the Core as a RUNNING message while the executable runs",
+        ),
+        Flag(
+            ["--max-concurrency"],
+            type_name="int",
+            default="0",
+            show_default_as="",
+            usage="run at most this many executions at once; the rest wait in order (0 = unlimited)",
+        ),
+        Flag(
+            ["--max-output-bytes"],
+            type_name="int",
+            default=str(DEFAULT_CAPTURE_LIMIT),
+            show_default_as=str(DEFAULT_CAPTURE_LIMIT),
+            usage="keep at most this much stdout for the DONE message (its beginning and end)",
+        ),
+        Flag(
+            ["--shutdown-grace"],
+            type_name="duration",
+            default="1m",
+            show_default_as="1m0s",
+            usage="on SIGTERM/SIGINT, how long running executions may finish before they are killed",
+        ),
+        Flag(
+            ["--kill-grace"],
+            type_name="duration",
+            default="5s",
+            show_default_as="5s",
+            usage="after SIGTERM to an executable's process group, wait this long before SIGKILL",
+        ),
+    ],
+    callback=_run_local_exec,
+)
+
+
+def _run_call(**kw: Any) -> None:
+    ctx = click.get_current_context()
+    global_options(ctx)
+    from .handler_call import call_from_flags
+
+    ctx.exit(call_from_flags(kw))
+
+
+call = Command(
+    "call",
+    short="Call a handler once as the Core would, and print what it streams back",
+    params=[
+        Flag(
+            ["--endpoint"],
+            default=LOCAL_EXEC_ADDR,
+            usage="the handler's address (as in the Core's handlers: endpoint)",
+        ),
+        Flag(["--step"], default="", usage="the step to call: pre-handle | handle | post-handle"),
+        Flag(
+            ["--request"],
+            default="",
+            usage="file with the request as JSON, the form a local-exec script receives ('-' = stdin)",
+        ),
+        Flag(["--source"], default="", usage="request field source"),
+        Flag(["--resource-name"], default="", usage="request field resource_name"),
+        Flag(["--scaling-job-id"], default="", usage="request field scaling_job_id"),
+        Flag(
+            ["--instruction"],
+            default="",
+            usage="pre-handle/handle: CREATE | UPDATE | DELETE | NOOP (or a number)",
+        ),
+        Flag(
+            ["--result"],
+            default="",
+            usage="post-handle: CREATED | UPDATED | DELETED | NO_CHANGE (or a number)",
+        ),
+        Flag(
+            ["--resource"],
+            default="",
+            usage='the desired/current resource as JSON, e.g. {"Server":{"id":"1"}}',
+        ),
+        Flag(
+            ["--setup-grace-period"],
+            type_name="int",
+            default="0",
+            show_default_as="",
+            usage="request field setup_grace_period",
+        ),
+        Flag(
+            ["--output"],
+            default="text",
+            usage="text: each log as printed; json: one JSON object per response",
+        ),
+        Flag(
+            ["--timeout"],
+            type_name="duration",
+            default="0",
+            show_default_as="",
+            usage="give up after this long (0 = wait)",
+        ),
+    ],
+    callback=_run_call,
+)
+
+handlers = Group(
+    "handlers",
+    short="A set of sub commands to manage autoscaler's external handlers",
+)
+handlers.add_command(list_builtins)
+handlers.add_command(local_exec)
+handlers.add_command(call)
+
+__all__ = ["STEPS", "handlers", "oneof", "parse_flag_value"]

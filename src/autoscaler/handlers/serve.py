@@ -1,0 +1,114 @@
+"""Serve a `Handler` over gRPC until SIGTERM/SIGINT, then drain and exit 0.
+
+The same runtime serves local-exec and handlers written with the Python API:
+HandleService + Health + reflection on an upstream-style address, upstream's log lines
+(`started`, `shutting down`), the optional metrics exporter, and a shutdown that lets running
+calls finish within a grace period, kills whatever is left, and removes the socket file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from ..log import Logger
+from ..metrics import Exporter, grpc_errors, new_registry
+from ..proto import handler_pb2, handler_pb2_grpc
+from ..wire.address import AddressError
+from ..wire.server import Listener, add_standard_services, bind, drain, new_server, wait_for_signal
+from .contract import Handler
+from .service import HandleService
+
+DEFAULT_SHUTDOWN_GRACE = 60.0  # below systemd's default 90 s stop timeout, so we get to clean up
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    address: str
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    exporter_address: str | None = None  # None: no exporter
+
+
+class HandlerServer:
+    """One handler served on one address. `start()`, then `wait()`, then `stop()`."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        options: ServeOptions,
+        logger: Logger,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.handler = handler
+        self.options = options
+        self.logger = logger
+        self.registry = registry if registry is not None else new_registry()
+        errors = grpc_errors(self.registry)
+        errors.labels("handlers")  # present (at 0) from the start, unlike upstream's "core" quirk
+        self.server = new_server()
+        service = HandleService(handler, logger, on_error=errors.labels("handlers").inc)
+        handler_pb2_grpc.add_HandleServiceServicer_to_server(service, self.server)
+        add_standard_services(
+            self.server, [handler_pb2.DESCRIPTOR.services_by_name["HandleService"].full_name]
+        )
+        self.exporter: Exporter | None = None
+        self._listener: Listener | None = None
+
+    async def start(self) -> str:
+        """Bind and start; raises AddressError with upstream's `ParseTarget`/`net.Listen` text."""
+        try:
+            listener = bind(self.server, self.options.address, self.logger)
+        except AddressError as exc:
+            text = str(exc)
+            raise AddressError(
+                text if text.startswith("ParseTarget failed") else f"net.Listen failed: {text}"
+            ) from None
+        self._listener = listener
+        await self.server.start()
+        self.logger.info("started", address=listener.shown)
+        if self.options.exporter_address is not None:
+            self.exporter = Exporter(self.options.exporter_address, self.registry, self.logger)
+            try:
+                await self.exporter.start()
+            except OSError as exc:
+                # As upstream, an exporter failure is reported but does not stop the handler.
+                self.logger.error("handler reported un error", error=str(exc))
+                self.exporter = None
+        return listener.shown
+
+    async def stop(self, grace: float | None = None) -> None:
+        grace = self.options.shutdown_grace if grace is None else grace
+        try:
+            await drain(self.server, grace, on_force=lambda: self.logger.warn("forced stop: second signal"))
+            await self.handler.close()
+        finally:
+            if self._listener is not None:
+                self._listener.cleanup()
+            if self.exporter is not None:
+                await self.exporter.stop()
+
+
+async def serve(
+    handler: Handler, options: ServeOptions, logger: Logger, registry: CollectorRegistry | None = None
+) -> int:
+    """Run until SIGTERM/SIGINT; the exit status (0 after a clean stop, 1 if it cannot listen)."""
+    server = HandlerServer(handler, options, logger, registry)
+    try:
+        await server.start()
+    except AddressError as exc:
+        logger.error(str(exc))
+        await server.handler.close()
+        return 1
+    try:
+        await wait_for_signal()
+        logger.info("shutting down", error="context canceled")
+    finally:
+        await server.stop()
+    return 0
+
+
+def run(handler: Handler, options: ServeOptions, logger: Logger) -> int:
+    """Serve from synchronous code (a script's `main`); returns the exit status."""
+    return asyncio.run(serve(handler, options, logger))

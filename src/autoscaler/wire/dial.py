@@ -1,0 +1,66 @@
+"""Dial upstream-style addresses: gRPC channels for the Core, inputs and tools."""
+
+from __future__ import annotations
+
+import os
+
+import grpc
+
+from .address import parse
+
+CORE_SOCKET_CANDIDATES = (
+    "unix:autoscaler.sock",
+    "unix:/var/run/autoscaler.sock",
+    "unix:/var/run/autoscaler/autoscaler.sock",
+)
+# grpc-go's client default; handler responses larger than this fail, as with a Go Core.
+MAX_RECEIVE = 4 * 1024 * 1024
+
+
+def target(address: str) -> str:
+    """The grpc target for an address string as users write it (`unix:x.sock`, `host:port`)."""
+    return parse(address).grpc_target()
+
+
+def channel(address: str) -> grpc.aio.Channel:
+    """An insecure (h2c) channel; connecting is lazy, as with grpc-go's Dial."""
+    return grpc.aio.insecure_channel(
+        target(address),
+        options=(("grpc.max_receive_message_length", MAX_RECEIVE), ("grpc.enable_http_proxy", 0)),
+    )
+
+
+def default_core_address(dest: str = "") -> str:
+    """`dest` if given, else the first Core socket candidate whose file exists."""
+    if dest:
+        return dest
+    for candidate in CORE_SOCKET_CANDIDATES:
+        if os.path.exists(parse(candidate).endpoint):
+            return candidate
+    raise FileNotFoundError("default socket file not found in [" + ", ".join(CORE_SOCKET_CANDIDATES) + "]")
+
+
+_GO_CODE_NAMES = {
+    grpc.StatusCode.OK: "OK",
+    grpc.StatusCode.CANCELLED: "Canceled",
+    grpc.StatusCode.UNKNOWN: "Unknown",
+    grpc.StatusCode.INVALID_ARGUMENT: "InvalidArgument",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "DeadlineExceeded",
+    grpc.StatusCode.NOT_FOUND: "NotFound",
+    grpc.StatusCode.ALREADY_EXISTS: "AlreadyExists",
+    grpc.StatusCode.PERMISSION_DENIED: "PermissionDenied",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "ResourceExhausted",
+    grpc.StatusCode.FAILED_PRECONDITION: "FailedPrecondition",
+    grpc.StatusCode.ABORTED: "Aborted",
+    grpc.StatusCode.OUT_OF_RANGE: "OutOfRange",
+    grpc.StatusCode.UNIMPLEMENTED: "Unimplemented",
+    grpc.StatusCode.INTERNAL: "Internal",
+    grpc.StatusCode.UNAVAILABLE: "Unavailable",
+    grpc.StatusCode.DATA_LOSS: "DataLoss",
+    grpc.StatusCode.UNAUTHENTICATED: "Unauthenticated",
+}
+
+
+def go_status_text(code: grpc.StatusCode, details: str | None) -> str:
+    """grpc-go's error text: `rpc error: code = Unknown desc = <details>`."""
+    return f"rpc error: code = {_GO_CODE_NAMES.get(code, code.name)} desc = {details or ''}"

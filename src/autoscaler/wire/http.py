@@ -1,0 +1,74 @@
+"""Serve an ASGI app with uvicorn inside the caller's event loop.
+
+uvicorn's own `run()` installs signal handlers and re-raises the signal on exit (status 143);
+our commands own their signals and exit 0 after draining, so the server here never touches
+signals and is stopped with `stop()`. Imported only by processes that serve HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from .address import host_port, resolve_tcp
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind_tcp(address: str, backlog: int = 128) -> socket.socket:
+    """A listening socket for a Go-style `host:port` (`:port` = all interfaces, port 0 = any)."""
+    ip, port = resolve_tcp(address)
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6 and ip == "::":
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    try:
+        sock.bind((ip, port))
+    except OSError as exc:
+        sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise OSError(f"listen tcp {host_port(ip, port)}: bind: {reason}") from None
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
+
+
+class AsgiServer:
+    """One uvicorn server on one bound socket; `start()` returns at once, `stop()` drains."""
+
+    def __init__(self, app: Any, sock: socket.socket, **config: Any) -> None:
+        config.setdefault("log_level", "warning")
+        config.setdefault("access_log", False)
+        config.setdefault("lifespan", "off")
+        self.sock = sock
+        self.server = _Server(uvicorn.Config(app, **config))
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def address(self) -> str:
+        ip, port = self.sock.getsockname()[:2]
+        return host_port(ip, port)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.server.serve(sockets=[self.sock]))
+        while not self.server.started and not self._task.done():  # noqa: ASYNC110 - uvicorn has no event
+            await asyncio.sleep(0.005)
+        if self._task.done():
+            self._task.result()
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.sock.close()

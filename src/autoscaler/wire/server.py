@@ -1,0 +1,233 @@
+"""A grpc.aio server on an upstream-style address, with health, reflection and a clean exit.
+
+Shared by every long-running gRPC command (handlers and the Core):
+- binds `unix:` paths (replacing a stale socket file nobody answers on, refusing a live one),
+  abstract sockets and TCP, with Go-worded errors;
+- registers `grpc.health.v1.Health` (Check always SERVING, as upstream) and server reflection
+  (both the v1alpha and v1 service names, as grpc-go registers both);
+- `serve_until_signal` drains on SIGTERM/SIGINT within a grace period, a second signal forces
+  the stop, and the socket file is removed on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import signal
+import socket
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection_pb2 as _refl_pb2
+from grpc_reflection.v1alpha._async import ReflectionServicer
+
+from ..log import Logger
+from .address import Address, AddressError, host_port, parse, resolve_tcp
+
+# grpc-go's defaults, which upstream's servers use: 4 MiB in, unlimited out.
+MAX_RECEIVE = 4 * 1024 * 1024
+SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
+    ("grpc.so_reuseport", 0),  # two servers on one port must be an error, not a silent split
+    ("grpc.max_receive_message_length", MAX_RECEIVE),
+    ("grpc.max_send_message_length", -1),
+)
+
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+class HealthServicer(health_pb2_grpc.HealthServicer):  # type: ignore[misc]
+    """Check answers SERVING for every service name, as upstream's handlers and Core do."""
+
+    async def Check(
+        self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext
+    ) -> health_pb2.HealthCheckResponse:
+        return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
+
+    async def Watch(self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "unimplemented")
+
+    async def List(
+        self, request: health_pb2.HealthListRequest, context: grpc.aio.ServicerContext
+    ) -> health_pb2.HealthListResponse:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "method List not implemented")
+        raise AssertionError("unreachable")
+
+
+def add_standard_services(server: grpc.aio.Server, service_names: Iterable[str]) -> None:
+    """Health and reflection, listing `service_names` plus themselves."""
+    health_pb2_grpc.add_HealthServicer_to_server(HealthServicer(), server)
+    names = (
+        *service_names,
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        reflection.SERVICE_NAME,
+        REFLECTION_V1,
+    )
+    servicer = ReflectionServicer(names)
+    _refl_pb2_grpc_add(servicer, server, reflection.SERVICE_NAME)
+    # v1 has the same messages on the wire as v1alpha, so one servicer answers both names.
+    _refl_pb2_grpc_add(servicer, server, REFLECTION_V1)
+
+
+def _refl_pb2_grpc_add(servicer: ReflectionServicer, server: grpc.aio.Server, service: str) -> None:
+    handler = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=_refl_pb2.ServerReflectionRequest.FromString,
+        response_serializer=_refl_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(service, {"ServerReflectionInfo": handler}),)
+    )
+
+
+# --- binding ---------------------------------------------------------------------------------
+
+
+def _probe_unix(target: str | bytes) -> bool:
+    """True if something accepts connections on this unix socket address."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect(target)
+        except OSError:
+            return False
+        return True
+
+
+def prepare_unix_path(path: str, logger: Logger | None = None) -> None:
+    """Make `path` bindable: remove a stale socket, refuse a live one or a non-socket file."""
+    where = f"listen unix {path}: bind"
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        parent = os.path.dirname(path) or "."
+        if not os.path.isdir(parent):
+            raise AddressError(f"{where}: no such file or directory") from None
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise AddressError(f"{where}: address already in use (the path exists and is not a socket)")
+    if _probe_unix(path):
+        raise AddressError(f"{where}: address already in use (another process is already listening on it)")
+    os.unlink(path)
+    if logger is not None:
+        logger.warn("removed stale socket file", path=path)
+
+
+@dataclass
+class Listener:
+    """What a bound server listens on, and how to tidy up after it."""
+
+    address: Address
+    shown: str
+    _inode: tuple[int, int] | None = field(default=None, repr=False)
+
+    def cleanup(self) -> None:
+        """Remove our socket file (only if it is still ours)."""
+        if self._inode is None:
+            return
+        path = self.address.endpoint
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if (st.st_dev, st.st_ino) == self._inode:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def bind(server: grpc.aio.Server, raw: str, logger: Logger | None = None) -> Listener:
+    """Bind `server` to an upstream-style address. Errors name the address and the reason."""
+    address = parse(raw)
+    if address.network == "unix":
+        if not address.endpoint:
+            raise AddressError(f"listen unix {raw}: the socket path is empty")
+        if address.abstract:
+            if _probe_unix(b"\0" + address.endpoint.encode()):
+                raise AddressError(
+                    f"listen unix @{address.endpoint}: bind: address already in use "
+                    "(another process is already listening on it)"
+                )
+        else:
+            prepare_unix_path(address.endpoint, logger)
+        try:
+            server.add_insecure_port(address.grpc_target())
+        except RuntimeError:
+            raise AddressError(f"listen unix {address.display()}: bind: failed to listen") from None
+        inode = None
+        if not address.abstract:
+            st = os.lstat(address.endpoint)
+            inode = (st.st_dev, st.st_ino)
+        return Listener(address, address.display(), inode)
+    ip, port = resolve_tcp(address.endpoint)
+    _probe_tcp_free(ip, port)
+    try:
+        chosen = server.add_insecure_port(host_port(ip, port))
+    except RuntimeError:
+        raise AddressError(f"listen tcp {host_port(ip, port)}: bind: address already in use") from None
+    return Listener(address, host_port(ip, chosen))
+
+
+def _probe_tcp_free(ip: str, port: int) -> None:
+    """Fail with Go's text when the port is taken (grpc's own bind error says nothing useful)."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip, port))
+        except OSError as exc:
+            reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            raise AddressError(f"listen tcp {host_port(ip, port)}: bind: {reason.lower()}") from None
+
+
+def new_server(interceptors: Iterable[grpc.aio.ServerInterceptor] = ()) -> grpc.aio.Server:
+    return grpc.aio.server(interceptors=list(interceptors), options=SERVER_OPTIONS)
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+async def wait_for_signal() -> str:
+    """Wait for SIGTERM or SIGINT; return the signal's name."""
+    loop = asyncio.get_running_loop()
+    got: asyncio.Future[str] = loop.create_future()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not got.done():
+            got.set_result(sig.name)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        return await got
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def drain(server: grpc.aio.Server, grace: float, on_force: Callable[[], None] | None = None) -> None:
+    """Stop accepting, let in-flight calls finish within `grace`; a second signal forces it."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.ensure_future(server.stop(grace))
+    forced: list[asyncio.Future[None]] = []
+
+    def force() -> None:
+        if on_force is not None:
+            on_force()
+        forced.append(asyncio.ensure_future(server.stop(0)))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, force)
+    try:
+        await stopping
+        for task in forced:
+            await task
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
