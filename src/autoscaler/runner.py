@@ -102,6 +102,7 @@ def resolve_executable(value: str) -> str:
     The value is a path relative to the working directory unless absolute; a bare name such as
     `handler.sh` means the file here (upstream validated it here, then searched $PATH, so its
     own example failed). The file must be executable now, not only at the first scaling.
+    The handler never changes directory, so a relative result stays valid.
     """
     if not os.path.exists(value):
         raise ExecutableError(f"{value}: no such file or directory")
@@ -109,12 +110,13 @@ def resolve_executable(value: str) -> str:
         raise ExecutableError(f"{value}: is a directory")
     if not os.access(value, os.X_OK):
         raise ExecutableError(f"{value}: the file is not executable (run: chmod +x {value})")
-    return os.path.abspath(value)
+    # exec with a slash so nothing searches $PATH; scripts then see $0 as the user wrote it.
+    return value if "/" in value else f"./{value}"
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    program: str  # what to execute (absolute, from resolve_executable)
+    program: str  # what to execute (from resolve_executable)
     argv0: str  # what the child sees as argv[0] (the value the user gave)
     payload: bytes
     pass_argument: bool = True

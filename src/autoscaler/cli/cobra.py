@@ -307,7 +307,8 @@ def run(root: click.Group, argv: Sequence[str] | None = None) -> NoReturn:
     """Run the CLI the way cobra would: errors as `Error: ...` on stderr, exit status 1."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        root.main(args=args, prog_name=root.name, standalone_mode=False)
+        # Without standalone mode click returns ctx.exit()'s status instead of raising it.
+        status = root.main(args=args, prog_name=root.name, standalone_mode=False)
     except CommandError as exc:
         sys.stderr.write(f"Error: {exc.text}\n")
         sys.stderr.flush()
@@ -319,4 +320,4 @@ def run(root: click.Group, argv: Sequence[str] | None = None) -> NoReturn:
     except click.ClickException as exc:
         sys.stderr.write(f"Error: {_translate(exc, args)}\n")
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -25,12 +25,13 @@ from ..wire import gojson
 from .contract import STEP_METHODS, Handler, HandleRequest, HandlerError, PostHandleRequest, Reporter
 
 DEFAULT_KILL_GRACE = 5.0
+MAX_ENV_VALUE = 32 * 1024
 
 
 @dataclass(frozen=True)
 class LocalExecOptions:
     executable_path: str  # as the user gave it: argv[0] and the error texts use it
-    program: str  # resolved absolute path that is executed
+    program: str  # the path that is executed (see runner.resolve_executable)
     handler_types: frozenset[str]
     timeout: float | None = None
     stream_output: bool = False
@@ -99,7 +100,9 @@ def script_environment(step: str, request: Message) -> dict[str, str]:
             if getattr(inner, name, ""):
                 env["AUTOSCALER_ZONE"] = getattr(inner, name)
                 break
-    return env
+    # Linux refuses to start a program with any one variable of 128 KiB or more; such a value
+    # (only a pathological source or name could be one) is left empty rather than fail the run.
+    return {k: v if len(v.encode()) < MAX_ENV_VALUE else "" for k, v in env.items()}
 
 
 def _enum_name(enum: object, number: int) -> str:

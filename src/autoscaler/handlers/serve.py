@@ -17,7 +17,7 @@ from ..log import Logger
 from ..metrics import Exporter, grpc_errors, new_registry
 from ..proto import handler_pb2, handler_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.server import Listener, add_standard_services, bind, drain, new_server, wait_for_signal
+from ..wire.server import Listener, StopSignals, add_standard_services, bind, drain, new_server
 from .contract import Handler
 from .service import HandleService
 
@@ -78,10 +78,12 @@ class HandlerServer:
                 self.exporter = None
         return listener.shown
 
-    async def stop(self, grace: float | None = None) -> None:
+    async def stop(self, grace: float | None = None, signals: StopSignals | None = None) -> None:
         grace = self.options.shutdown_grace if grace is None else grace
         try:
-            await drain(self.server, grace, on_force=lambda: self.logger.warn("forced stop: second signal"))
+            if signals is not None:
+                signals.on_force(lambda: self.logger.warn("second signal: stopping without waiting"))
+            await drain(self.server, grace, signals)
             await self.handler.close()
         finally:
             if self._listener is not None:
@@ -95,17 +97,18 @@ async def serve(
 ) -> int:
     """Run until SIGTERM/SIGINT; the exit status (0 after a clean stop, 1 if it cannot listen)."""
     server = HandlerServer(handler, options, logger, registry)
-    try:
-        await server.start()
-    except AddressError as exc:
-        logger.error(str(exc))
-        await server.handler.close()
-        return 1
-    try:
-        await wait_for_signal()
-        logger.info("shutting down", error="context canceled")
-    finally:
-        await server.stop()
+    with StopSignals() as signals:
+        try:
+            await server.start()
+        except AddressError as exc:
+            logger.error(str(exc))
+            await server.handler.close()
+            return 1
+        try:
+            await signals.wait()
+            logger.info("shutting down", error="context canceled")
+        finally:
+            await server.stop(signals=signals)
     return 0
 
 

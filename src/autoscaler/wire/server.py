@@ -193,41 +193,51 @@ def new_server(interceptors: Iterable[grpc.aio.ServerInterceptor] = ()) -> grpc.
 # --- lifecycle -------------------------------------------------------------------------------
 
 
-async def wait_for_signal() -> str:
-    """Wait for SIGTERM or SIGINT; return the signal's name."""
-    loop = asyncio.get_running_loop()
-    got: asyncio.Future[str] = loop.create_future()
+class StopSignals:
+    """SIGTERM/SIGINT handling for a long-running command, installed before it starts serving.
 
-    def on_signal(sig: signal.Signals) -> None:
-        if not got.done():
-            got.set_result(sig.name)
+    The first signal asks for a graceful stop (`wait()` returns); any later one calls the
+    `on_force` callbacks so a drain in progress can stop waiting. Used as a context manager so
+    the handlers are in place before the `started` line is logged.
+    """
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, on_signal, sig)
-    try:
-        return await got
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._first: asyncio.Future[str] = self._loop.create_future()
+        self._force: list[Callable[[], None]] = []
+
+    def __enter__(self) -> StopSignals:
+        for sig in self.SIGNALS:
+            self._loop.add_signal_handler(sig, self._on_signal, sig)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig in self.SIGNALS:
+            self._loop.remove_signal_handler(sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if not self._first.done():
+            self._first.set_result(sig.name)
+            return
+        for callback in self._force:
+            callback()
+
+    async def wait(self) -> str:
+        """The name of the first signal, once it arrives."""
+        return await asyncio.shield(self._first)
+
+    def on_force(self, callback: Callable[[], None]) -> None:
+        self._force.append(callback)
 
 
-async def drain(server: grpc.aio.Server, grace: float, on_force: Callable[[], None] | None = None) -> None:
-    """Stop accepting, let in-flight calls finish within `grace`; a second signal forces it."""
-    loop = asyncio.get_running_loop()
+async def drain(server: grpc.aio.Server, grace: float, signals: StopSignals | None = None) -> None:
+    """Stop accepting, let in-flight calls finish within `grace`; a further signal cuts it short."""
     stopping = asyncio.ensure_future(server.stop(grace))
     forced: list[asyncio.Future[None]] = []
-
-    def force() -> None:
-        if on_force is not None:
-            on_force()
-        forced.append(asyncio.ensure_future(server.stop(0)))
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, force)
-    try:
-        await stopping
-        for task in forced:
-            await task
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    if signals is not None:
+        signals.on_force(lambda: forced.append(asyncio.ensure_future(server.stop(0))))
+    await stopping
+    for task in forced:
+        await task
