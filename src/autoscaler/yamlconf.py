@@ -10,7 +10,7 @@ mapped back to the line and column of the offending key, so a message reads
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,12 +37,16 @@ class Document:
 
     source: str
     data: Any
-    marks: dict[PathKey, Mark]
+    marks: dict[PathKey, Mark]  # where each key (or list item) starts
+    value_marks: dict[PathKey, Mark] = field(default_factory=dict)  # where each value starts
 
-    def where(self, path: PathKey) -> str:
-        """`file:line:col` of the deepest known prefix of `path`."""
+    def where(self, path: PathKey, at_value: bool = False) -> str:
+        """`file:line:col` of the deepest known prefix of `path` (its key, or its value)."""
         for cut in range(len(path), -1, -1):
-            mark = self.marks.get(tuple(path[:cut]))
+            prefix = tuple(path[:cut])
+            mark = (
+                self.value_marks.get(prefix) if at_value and cut == len(path) else None
+            ) or self.marks.get(prefix)
             if mark is not None:
                 return f"{self.source}:{mark.line}:{mark.column}"
         return self.source
@@ -57,14 +61,16 @@ def _at(source: str, node: yaml.Node) -> str:
     return f"{source}:{mark.line}:{mark.column}"
 
 
-def _construct(node: yaml.Node, path: PathKey, marks: dict[PathKey, Mark], source: str) -> Any:
+def _construct(
+    node: yaml.Node, path: PathKey, marks: dict[PathKey, Mark], source: str, values: dict[PathKey, Mark]
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         seen: dict[Any, Mark] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ConfigError(f"{_at(source, key_node)}: merge keys (<<) are not supported")
-            key = _construct(key_node, path, {}, source)
+            key = _construct(key_node, path, {}, source, {})
             if isinstance(key, list | dict):
                 raise ConfigError(f"{_at(source, key_node)}: a mapping key must be a scalar")
             km = _mark(key_node)
@@ -77,13 +83,14 @@ def _construct(node: yaml.Node, path: PathKey, marks: dict[PathKey, Mark], sourc
             seen[key] = km
             child = (*path, key if isinstance(key, str | int) else str(key))
             marks[child] = km
-            out[key] = _construct(value_node, child, marks, source)
+            values[child] = _mark(value_node)
+            out[key] = _construct(value_node, child, marks, source, values)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             marks[(*path, i)] = _mark(item)
-            items.append(_construct(item, (*path, i), marks, source))
+            items.append(_construct(item, (*path, i), marks, source, values))
         return items
     # Scalars are typed by the tag the composer resolved (int, bool, null, timestamp, str...).
     constructor = yaml.SafeLoader("")
@@ -104,10 +111,11 @@ def parse_text(text: str, source: str) -> Document:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: invalid YAML: {exc}") from None
     marks: dict[PathKey, Mark] = {}
-    data = None if node is None else _construct(node, (), marks, source)
+    values: dict[PathKey, Mark] = {}
+    data = None if node is None else _construct(node, (), marks, source, values)
     if node is not None:
         marks[()] = _mark(node)
-    return Document(source, data, marks)
+    return Document(source, data, marks, values)
 
 
 def load_file(path: str | Path) -> Document:
@@ -136,11 +144,13 @@ def _error_messages(doc: Document, exc: ValidationError, prefix: PathKey) -> lis
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         full = (*prefix, *loc)
         message = err["msg"]
+        at_value = True
         if err["type"] == "extra_forbidden":
             message = f'unknown field "{loc[-1]}"' if loc else "unknown field"
+            at_value = False
         elif err["type"] == "missing":
             message = "required"
-        messages.append(f"{doc.where(full)}: {format_path(full) or '(document)'}: {message}")
+        messages.append(f"{doc.where(full, at_value)}: {format_path(full) or '(document)'}: {message}")
     return messages
 
 

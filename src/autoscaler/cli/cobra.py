@@ -74,7 +74,7 @@ class Flag(click.Option):
 
     def _default_text(self) -> str | None:
         if self.show_default_as is not None:
-            return self.show_default_as
+            return self.show_default_as or None
         value = self.default
         if value in (None, "", False, 0, ()) or callable(value):
             return None
@@ -192,6 +192,9 @@ class Command(_CobraMixin, click.Command):
         self.args_rule = args
         if args != "none":
             params.append(click.Argument(["args"], nargs=-1))
+        else:
+            # Leftover words are reported in cobra's words by parse_args below.
+            kwargs.setdefault("context_settings", {})["allow_extra_args"] = True
         super().__init__(name, params=params, add_help_option=False, **kwargs)
         self.use = use or f"{name} [flags]..."
         self.short = short

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import click
 
 from ..version import VERSION, full_version
-from . import flags as _flags  # noqa: F401  (installs the global flags before commands are built)
 from .cobra import Command, Flag, Group, run
+from .flags import global_options  # importing it installs the global flags on every command
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -17,7 +17,8 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit(0)
 
 
-def _version(all_: bool, **_: object) -> None:
+def _version(all_: bool) -> None:
+    global_options(click.get_current_context())
     click.echo(full_version() if all_ else f"v{VERSION}")
 
 
@@ -26,8 +27,8 @@ version = Command(
     use="version",
     short="show version",
     args="any",
-    params=[Flag(["-a", "--all"], type_name="bool", usage="show all version info")],
-    callback=lambda all, **kw: _version(all),
+    params=[Flag(["-a", "--all"], type_name="bool", usage="show full version info")],
+    callback=lambda all, **_: _version(all),
 )
 
 root = Group(
@@ -45,6 +46,7 @@ root = Group(
         )
     ],
     lazy={
+        "completion": ("autoscaler.cli.completion", "completion", "Generate completion script"),
         "handlers": (
             "autoscaler.cli.handlers",
             "handlers",
