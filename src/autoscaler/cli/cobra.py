@@ -306,7 +306,7 @@ def _translate(exc: click.ClickException, argv: Sequence[str]) -> str:
     return exc.format_message()
 
 
-def run(root: click.Group, argv: Sequence[str] | None = None) -> NoReturn:
+def run(root: click.Command, argv: Sequence[str] | None = None) -> NoReturn:
     """Run the CLI the way cobra would: errors as `Error: ...` on stderr, exit status 1."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -1,0 +1,45 @@
+"""The handler side: the contract handlers implement, and the runtime that serves them.
+
+Writing a custom handler in Python::
+
+    from autoscaler.handlers import Handler, HandleRequest, Reporter, main
+
+    class Inventory(Handler):
+        name = "inventory"
+
+        async def handle(self, request: HandleRequest, reporter: Reporter) -> None:
+            await reporter.accepted()
+            ...  # act on request.desired
+            await reporter.done("inventory updated")
+
+    if __name__ == "__main__":
+        main(Inventory(), default_addr="unix:inventory-handler.sock")
+
+`main` gives the handler a command line (`--addr`, `--config`, `--shutdown-grace`, the global
+`--log-level`/`--log-format`) and serves it exactly as local-exec is served: HandleService,
+health, reflection, graceful SIGTERM, socket cleanup, optional metrics exporter.
+"""
+
+from __future__ import annotations
+
+from .contract import (
+    Handler,
+    HandleRequest,
+    HandlerError,
+    HandleResponse,
+    PostHandleRequest,
+    Reporter,
+    Status,
+)
+from .sdk import main
+
+__all__ = [
+    "HandleRequest",
+    "HandleResponse",
+    "Handler",
+    "HandlerError",
+    "PostHandleRequest",
+    "Reporter",
+    "Status",
+    "main",
+]
