@@ -19,7 +19,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4 as TEXT_FORMAT
 
 from .log import Logger
 
@@ -73,9 +73,9 @@ class Exporter:
             self._requests.labels("200").inc()
         headers = dict(scope.get("headers") or [])
         if b"gzip" in headers.get(b"accept-encoding", b""):
-            await _respond(send, 200, gzip.compress(body), CONTENT_TYPE_LATEST.encode(), gzip_=True)
+            await _respond(send, 200, gzip.compress(body), TEXT_FORMAT.encode(), gzip_=True)
         else:
-            await _respond(send, 200, body, CONTENT_TYPE_LATEST.encode())
+            await _respond(send, 200, body, TEXT_FORMAT.encode())
 
     async def start(self) -> str:
         from .wire.http import AsgiServer, bind_tcp  # only exporting processes load uvicorn

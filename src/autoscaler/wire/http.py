@@ -50,6 +50,7 @@ class AsgiServer:
         config.setdefault("log_level", "warning")
         config.setdefault("access_log", False)
         config.setdefault("lifespan", "off")
+        config.setdefault("interface", "asgi3")  # detection mistakes bound methods for ASGI2 apps
         self.sock = sock
         self.server = _Server(uvicorn.Config(app, **config))
         self._task: asyncio.Task[None] | None = None
