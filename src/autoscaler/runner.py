@@ -22,6 +22,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from .child import Child
+
 MAX_ARG_BYTES = 128 * 1024  # Linux MAX_ARG_STRLEN, including the terminating NUL
 READ_CHUNK = 64 * 1024
 DEFAULT_CAPTURE_LIMIT = 1024 * 1024
@@ -68,13 +70,13 @@ GO_SIGNAL_NAMES: dict[int, str] = dict(
 )
 
 
-def go_exit_cause(returncode: int) -> str:
+def go_exit_cause(returncode: int, core_dumped: bool = False) -> str:
     """Go's `*exec.ExitError` text for a wait status."""
     if returncode >= 0:
         return f"exit status {returncode}"
     sig = -returncode
     name = GO_SIGNAL_NAMES.get(sig, f"signal {sig}")
-    return f"signal: {name}"
+    return f"signal: {name}" + (" (core dumped)" if core_dumped else "")
 
 
 def go_errno_text(err: int) -> str:
@@ -135,6 +137,7 @@ class RunResult:
     duration: float
     timed_out: bool = False
     argument_dropped: bool = False
+    core_dumped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -142,7 +145,7 @@ class RunResult:
 
     @property
     def cause(self) -> str:
-        return go_exit_cause(self.returncode)
+        return go_exit_cause(self.returncode, self.core_dumped)
 
 
 @dataclass
@@ -212,69 +215,40 @@ class _LineSplitter:
 
 
 # Children that are running now, so a shutdown can kill what a drain left behind.
-_live: set[asyncio.subprocess.Process] = set()
+_live: set[Child] = set()
 
 
-def _signal_group(proc: asyncio.subprocess.Process, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
-
-
-async def _terminate(proc: asyncio.subprocess.Process, grace: float) -> None:
+async def _terminate(child: Child, grace: float) -> None:
     """SIGTERM the whole group, then SIGKILL it if the leader is not gone within `grace`."""
-    _signal_group(proc, signal.SIGTERM)
+    child.signal_group(signal.SIGTERM)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), grace)
+        await asyncio.wait_for(child.wait(), grace)
     # Kill the rest of the group too: the leader may have exited leaving children behind.
-    _signal_group(proc, signal.SIGKILL)
-    await proc.wait()
+    child.signal_group(signal.SIGKILL)
+    await child.wait()
 
 
 async def terminate_all(grace: float = 2.0) -> int:
     """Kill every running child's process group; returns how many there were."""
-    procs = list(_live)
-    await asyncio.gather(*(_terminate(p, grace) for p in procs), return_exceptions=True)
-    return len(procs)
+    children = list(_live)
+    await asyncio.gather(*(_terminate(c, grace) for c in children), return_exceptions=True)
+    return len(children)
 
 
 def live_count() -> int:
     return len(_live)
 
 
-async def _spawn(spec: RunSpec, with_argument: bool) -> asyncio.subprocess.Process:
-    env = None
+def _spawn(spec: RunSpec, with_argument: bool) -> Child:
+    env = dict(os.environ)
     if spec.env:
-        env = dict(os.environ)
         env.update(spec.env)
-    args = [spec.payload] if with_argument else []
+    argv: list[str | bytes] = [spec.argv0, spec.payload] if with_argument else [spec.argv0]
     try:
-        return await asyncio.create_subprocess_exec(
-            spec.argv0,
-            *args,
-            executable=spec.program,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-            limit=READ_CHUNK,
-        )
+        return Child.spawn(spec.program, argv, env)
     except OSError as exc:
         code = exc.errno or errno.EIO
         raise SpawnError(f"fork/exec {spec.argv0}: {go_errno_text(code)}", code) from None
-
-
-async def _feed_stdin(proc: asyncio.subprocess.Process, payload: bytes) -> None:
-    stdin = proc.stdin
-    assert stdin is not None
-    try:
-        stdin.write(payload)
-        await stdin.drain()
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the child did not read its input; that is allowed
-    finally:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            stdin.close()
 
 
 async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
@@ -282,30 +256,28 @@ async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
     started = time.monotonic()
     with_argument = spec.pass_argument and len(spec.payload) < MAX_ARG_BYTES
     try:
-        proc = await _spawn(spec, with_argument)
+        child = _spawn(spec, with_argument)
     except SpawnError as exc:
         if exc.errno != errno.E2BIG or not with_argument:
             raise
         # The argument (plus the environment) was still too big: stdin alone carries it.
         with_argument = False
-        proc = await _spawn(spec, with_argument)
-    _live.add(proc)
+        child = _spawn(spec, with_argument)
+    _live.add(child)
     capture = BoundedCapture(spec.capture_limit)
     splitter = _LineSplitter(on_line) if on_line is not None else None
     timed_out = False
 
     async def pump() -> None:
-        stdout = proc.stdout
-        assert stdout is not None
-        feeder = asyncio.ensure_future(_feed_stdin(proc, spec.payload))
+        feeder = asyncio.ensure_future(child.feed(spec.payload))
         try:
-            while chunk := await stdout.read(READ_CHUNK):
+            while chunk := await child.read():
                 capture.add(chunk)
                 if splitter is not None:
                     await splitter.feed(chunk)
             if splitter is not None:
                 await splitter.flush()
-            await proc.wait()
+            await child.wait()
         finally:
             feeder.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -317,7 +289,7 @@ async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
             await asyncio.wait_for(asyncio.shield(task), spec.timeout)
         except TimeoutError:
             timed_out = True
-            await _terminate(proc, spec.kill_grace)
+            await _terminate(child, spec.kill_grace)
             # Killing the group closes its ends of the pipe; a process that escaped the group
             # (setsid) could hold it forever, so stop reading after a moment.
             with contextlib.suppress(TimeoutError):
@@ -327,19 +299,22 @@ async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
             await task
     except asyncio.CancelledError:
         task.cancel()
-        await asyncio.shield(_terminate(proc, spec.kill_grace))
+        await asyncio.shield(_terminate(child, spec.kill_grace))
         raise
     finally:
-        _live.discard(proc)
-        if proc.returncode is None:
-            _signal_group(proc, signal.SIGKILL)
-    returncode = proc.returncode if proc.returncode is not None else -signal.SIGKILL
+        _live.discard(child)
+        if child.returncode is None:
+            child.signal_group(signal.SIGKILL)
+            await asyncio.shield(child.wait())
+        child.close()
+    assert child.returncode is not None
     return RunResult(
-        returncode=returncode,
+        returncode=child.returncode,
         output=capture.value(),
         total_bytes=capture.total,
         dropped_bytes=capture.dropped,
         duration=time.monotonic() - started,
         timed_out=timed_out,
         argument_dropped=spec.pass_argument and not with_argument,
+        core_dumped=child.core_dumped,
     )

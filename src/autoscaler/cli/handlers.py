@@ -97,8 +97,7 @@ def _run_local_exec(**kw: Any) -> None:
     validate(extra)
 
     from ..handlers.local_exec import LocalExecHandler, LocalExecMetrics, LocalExecOptions
-    from ..handlers.serve import ServeOptions, serve
-    from ..metrics import new_registry
+    from ..handlers.serve import ServeOptions, new_registry, serve
 
     logger = globals_.logger().bind(("from", "autoscaler-handlers-local-exec"))
     exporter_address = None
@@ -125,8 +124,9 @@ def _run_local_exec(**kw: Any) -> None:
     serve_options = ServeOptions(addr, shutdown_grace=shutdown_grace, exporter_address=exporter_address)
 
     async def main() -> int:
-        registry = new_registry()
-        handler = LocalExecHandler(options, logger, LocalExecMetrics(registry))
+        registry = new_registry() if exporter_address is not None else None
+        metrics = LocalExecMetrics(registry) if registry is not None else None
+        handler = LocalExecHandler(options, logger, metrics)
         return await serve(handler, serve_options, logger, registry)
 
     ctx.exit(asyncio.run(main()))

@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import grpc
 from google.protobuf.message import Message
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from .. import runner
 from ..durations import go_duration
@@ -23,6 +23,9 @@ from ..log import Logger, go_quote
 from ..proto import handler_pb2 as pb
 from ..wire import gojson
 from .contract import STEP_METHODS, Handler, HandleRequest, HandlerError, PostHandleRequest, Reporter
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 DEFAULT_KILL_GRACE = 5.0
 MAX_ENV_VALUE = 32 * 1024
@@ -42,6 +45,8 @@ class LocalExecOptions:
 
 class LocalExecMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
         self.executions = Counter(
             "sacloud_autoscaler_local_exec_executions",
             "Executions of the local-exec executable, by step and outcome",

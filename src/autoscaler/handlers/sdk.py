@@ -15,7 +15,6 @@ def _command(handler: Handler, default_addr: str) -> click.Command:
     from ..cli.cobra import Command, CommandError, Flag
     from ..cli.flags import check, file_path, global_options, optional, printascii, required, validate
     from ..durations import parse_duration
-    from ..metrics import new_registry
     from .serve import ServeOptions, serve
 
     def run(**kw: Any) -> None:
@@ -46,7 +45,7 @@ def _command(handler: Handler, default_addr: str) -> click.Command:
                 exporter = conf.exporter_config.address
         logger = options.logger().bind(("from", handler.full_name))
         serve_options = ServeOptions(kw["addr"], shutdown_grace=grace, exporter_address=exporter)
-        ctx.exit(asyncio.run(serve(handler, serve_options, logger, new_registry())))
+        ctx.exit(asyncio.run(serve(handler, serve_options, logger)))
 
     return Command(
         handler.name,

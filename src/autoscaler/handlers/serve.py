@@ -9,17 +9,28 @@ calls finish within a grace period, kills whatever is left, and removes the sock
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING
 
 from ..log import Logger
-from ..metrics import Exporter, grpc_errors, new_registry
 from ..proto import handler_pb2, handler_pb2_grpc
 from ..wire.address import AddressError
 from ..wire.server import Listener, StopSignals, add_standard_services, bind, drain, new_server
 from .contract import Handler
 from .service import HandleService
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+    from ..metrics import Exporter
+
+
+def new_registry() -> CollectorRegistry:
+    from ..metrics import new_registry as create
+
+    return create()
+
 
 DEFAULT_SHUTDOWN_GRACE = 60.0  # below systemd's default 90 s stop timeout, so we get to clean up
 
@@ -44,11 +55,18 @@ class HandlerServer:
         self.handler = handler
         self.options = options
         self.logger = logger
-        self.registry = registry if registry is not None else new_registry()
-        errors = grpc_errors(self.registry)
-        errors.labels("handlers")  # present (at 0) from the start, unlike upstream's "core" quirk
+        # Metrics cost memory and start-up time; keep them only when something can read them.
+        if registry is None and options.exporter_address is not None:
+            registry = new_registry()
+        self.registry = registry
+        on_error: Callable[[], None] = lambda: None  # noqa: E731
+        if registry is not None:
+            from ..metrics import grpc_errors
+
+            errors = grpc_errors(registry).labels("handlers")  # 0 from the start (upstream: "core")
+            on_error = errors.inc
         self.server = new_server()
-        service = HandleService(handler, logger, on_error=errors.labels("handlers").inc)
+        service = HandleService(handler, logger, on_error=on_error)
         handler_pb2_grpc.add_HandleServiceServicer_to_server(service, self.server)
         add_standard_services(
             self.server, [handler_pb2.DESCRIPTOR.services_by_name["HandleService"].full_name]
@@ -68,7 +86,9 @@ class HandlerServer:
         self._listener = listener
         await self.server.start()
         self.logger.info("started", address=listener.shown)
-        if self.options.exporter_address is not None:
+        if self.options.exporter_address is not None and self.registry is not None:
+            from ..metrics import Exporter
+
             self.exporter = Exporter(self.options.exporter_address, self.registry, self.logger)
             try:
                 await self.exporter.start()

@@ -203,7 +203,10 @@ class StopSignals:
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
-    def __init__(self) -> None:
+    def __init__(self, linger: bool = True) -> None:
+        # linger: after the stop, ignore further signals while the process finishes exiting,
+        # so a late second SIGTERM cannot turn a clean shutdown into "killed by signal".
+        self._linger = linger
         self._loop = asyncio.get_running_loop()
         self._first: asyncio.Future[str] = self._loop.create_future()
         self._force: list[Callable[[], None]] = []
@@ -216,6 +219,8 @@ class StopSignals:
     def __exit__(self, *exc: object) -> None:
         for sig in self.SIGNALS:
             self._loop.remove_signal_handler(sig)
+            if self._linger and self._first.done():
+                signal.signal(sig, signal.SIG_IGN)
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if not self._first.done():
@@ -230,6 +235,12 @@ class StopSignals:
 
     def on_force(self, callback: Callable[[], None]) -> None:
         self._force.append(callback)
+
+
+async def wait_for_signal() -> str:
+    """Wait for SIGTERM or SIGINT and return its name (for callers that need nothing more)."""
+    with StopSignals(linger=False) as signals:
+        return await signals.wait()
 
 
 async def drain(server: grpc.aio.Server, grace: float, signals: StopSignals | None = None) -> None:
