@@ -54,9 +54,20 @@ def handler(workdir: Path, script: str, *extra: str) -> Iterator[tuple[subproces
     with open(log, "ab") as err:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "autoscaler", "handlers", "local-exec",
-                "--executable-path", script, "--handler-type", "handle", "--addr", f"unix:{sock}",
-                "--log-level", "warn", *extra,
+                sys.executable,
+                "-m",
+                "autoscaler",
+                "handlers",
+                "local-exec",
+                "--executable-path",
+                script,
+                "--handler-type",
+                "handle",
+                "--addr",
+                f"unix:{sock}",
+                "--log-level",
+                "warn",
+                *extra,
             ],
             cwd=workdir,
             stderr=err,
@@ -81,7 +92,9 @@ def write(workdir: Path, name: str, body: str) -> str:
 
 
 def sample_request() -> pb.HandleRequest:
-    request = pb.HandleRequest(source="bench", resource_name="web", scaling_job_id="web", instruction=pb.UPDATE)
+    request = pb.HandleRequest(
+        source="bench", resource_name="web", scaling_job_id="web", instruction=pb.UPDATE
+    )
     server = request.desired.server
     server.id, server.zone, server.core, server.memory, server.name = "113600000001", "is1a", 4, 8, "web-001"
     server.assigned_network.add(ip_address="192.0.2.11", netmask=24, gateway="192.0.2.1")
@@ -89,6 +102,7 @@ def sample_request() -> pb.HandleRequest:
 
 
 def round_trip(workdir: Path, iterations: int) -> dict[str, float]:
+    """The Core's view: an asyncio gRPC client (as our Core uses) calling Handle, vs exec."""
     script = write(workdir, "echo.sh", "#!/bin/sh\ncat\n")
     request = sample_request()
     payload = gojson.render(request)
@@ -100,32 +114,46 @@ def round_trip(workdir: Path, iterations: int) -> dict[str, float]:
         assert done.stdout == payload
         return elapsed
 
-    with handler(workdir, script) as (_proc, target), grpc.insecure_channel(target) as channel:
-        stub = handler_pb2_grpc.HandleServiceStub(channel)
+    async def measure(target: str) -> dict[str, list[float]]:
+        async with grpc.aio.insecure_channel(target) as channel:
+            stub = handler_pb2_grpc.HandleServiceStub(channel)
 
-        def call() -> float:
-            start = time.perf_counter()
-            (response,) = list(stub.Handle(request))
-            elapsed = time.perf_counter() - start
-            assert response.log == payload.decode()
-            return elapsed
+            async def call() -> float:
+                start = time.perf_counter()
+                responses = [r async for r in stub.Handle(request)]
+                elapsed = time.perf_counter() - start
+                assert [r.log for r in responses] == [payload.decode()]
+                return elapsed
 
-        def call_fresh_connection() -> float:
-            # The Core dials each handler anew for every call.
-            start = time.perf_counter()
-            with grpc.insecure_channel(target) as fresh:
-                (response,) = list(handler_pb2_grpc.HandleServiceStub(fresh).Handle(request))
-            elapsed = time.perf_counter() - start
-            assert response.status == pb.HandleResponse.DONE
-            return elapsed
+            async def call_fresh_connection() -> float:
+                # The Core dials each handler anew for every call.
+                start = time.perf_counter()
+                async with grpc.aio.insecure_channel(target) as fresh:
+                    responses = [r async for r in handler_pb2_grpc.HandleServiceStub(fresh).Handle(request)]
+                elapsed = time.perf_counter() - start
+                assert responses[-1].status == pb.HandleResponse.DONE
+                return elapsed
 
-        for _ in range(20):
-            bare(), call(), call_fresh_connection()
-        samples: dict[str, list[float]] = {"bare": [], "handle": [], "handle_fresh": []}
-        for _ in range(iterations):  # interleaved, so drift hits all three alike
-            samples["bare"].append(bare())
-            samples["handle"].append(call())
-            samples["handle_fresh"].append(call_fresh_connection())
+            async def call_ignored() -> float:
+                # A step the handler ignores: the gRPC round trip alone, no process.
+                start = time.perf_counter()
+                responses = [r async for r in stub.PreHandle(request)]
+                elapsed = time.perf_counter() - start
+                assert responses == []
+                return elapsed
+
+            for _ in range(20):
+                bare(), await call(), await call_fresh_connection(), await call_ignored()
+            samples: dict[str, list[float]] = {"bare": [], "handle": [], "handle_fresh": [], "grpc_only": []}
+            for _ in range(iterations):  # interleaved, so drift hits all alike
+                samples["bare"].append(bare())
+                samples["handle"].append(await call())
+                samples["handle_fresh"].append(await call_fresh_connection())
+                samples["grpc_only"].append(await call_ignored())
+            return samples
+
+    with handler(workdir, script) as (_proc, target):
+        samples = asyncio.run(measure(target))
     out: dict[str, float] = {}
     for name, values in samples.items():
         out[f"{name}_p50_ms"] = percentile(values, 50) * 1000
@@ -175,27 +203,26 @@ def concurrent(workdir: Path, rounds: int, calls: int = 64) -> dict[str, float]:
 
 def memory(workdir: Path, flood_bytes: int) -> dict[str, float]:
     script = write(workdir, "flood.sh", f"#!/bin/sh\nhead -c {flood_bytes} /dev/zero | tr '\\0' 'x'\n")
-    with handler(workdir, script) as (proc, target):
-        with grpc.insecure_channel(target) as channel:
-            stub = handler_pb2_grpc.HandleServiceStub(channel)
-            time.sleep(1.0)
-            idle = rss_bytes(proc.pid)
-            peak = [idle]
-            stop = threading.Event()
+    with handler(workdir, script) as (proc, target), grpc.insecure_channel(target) as channel:
+        stub = handler_pb2_grpc.HandleServiceStub(channel)
+        time.sleep(1.0)
+        idle = rss_bytes(proc.pid)
+        peak = [idle]
+        stop = threading.Event()
 
-            def sample() -> None:
-                while not stop.is_set():
-                    peak[0] = max(peak[0], rss_bytes(proc.pid))
-                    time.sleep(0.005)
+        def sample() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], rss_bytes(proc.pid))
+                time.sleep(0.005)
 
-            sampler = threading.Thread(target=sample)
-            sampler.start()
-            start = time.perf_counter()
-            (response,) = list(stub.Handle(pb.HandleRequest(), timeout=600))
-            elapsed = time.perf_counter() - start
-            stop.set()
-            sampler.join()
-            assert "bytes of output dropped" in response.log
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        start = time.perf_counter()
+        (response,) = list(stub.Handle(pb.HandleRequest(), timeout=600))
+        elapsed = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        assert "bytes of output dropped" in response.log
     python_baseline = _bare_python_rss()
     return {
         "idle_rss_mib": idle / MiB,
@@ -244,6 +271,9 @@ def report(results: dict[str, float]) -> str:
         f"{r['ratio_p99']:.2f}× | ≤ 1.3× |",
         f"| same, new connection per call (as the Core dials) p50 | {r['handle_fresh_p50_ms']:.2f} ms | "
         f"{r['bare_p50_ms']:.2f} ms | {r['ratio_fresh_p50']:.2f}× | — |",
+        f"| of which gRPC alone (an ignored step) p50 | {r['grpc_only_p50_ms']:.2f} ms | — | — | — |",
+        f"| handler overhead beyond gRPC and exec, p50 | "
+        f"{r['handle_p50_ms'] - r['grpc_only_p50_ms'] - r['bare_p50_ms']:.2f} ms | — | — | — |",
         f"| 64 concurrent `sleep 0.2` calls, wall | {r['concurrent64_wall_s']:.3f} s | 64 bare execs at once "
         f"{r['concurrent64_bare_wall_s']:.3f} s | {r['concurrent64_ratio']:.2f}× | ≤ 0.4 s |",
         f"| idle RSS | {r['idle_rss_mib']:.1f} MiB | bare `python -c` {r['bare_python_rss_mib']:.1f} MiB | "

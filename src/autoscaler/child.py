@@ -110,6 +110,22 @@ class Child:
             except BlockingIOError:
                 await self._ready(fd, writable=False)
 
+    def feed_now(self, data: bytes) -> bytes:
+        """Write what the pipe takes at once; returns the rest (stdin is closed when all went)."""
+        fd = self._stdin
+        if fd is None:
+            return b""
+        try:
+            written = os.write(fd, data) if data else 0
+        except BlockingIOError:
+            written = 0
+        except (BrokenPipeError, ConnectionResetError):
+            written = len(data)
+        if written == len(data):
+            self.close_stdin()
+            return b""
+        return data[written:]
+
     async def feed(self, data: bytes) -> None:
         """Write all of `data` to stdin and close it; a child that stops reading is fine."""
         fd = self._stdin

@@ -269,7 +269,9 @@ async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
     timed_out = False
 
     async def pump() -> None:
-        feeder = asyncio.ensure_future(child.feed(spec.payload))
+        # Most requests fit in the pipe buffer: write them at once, no writer task needed.
+        rest = child.feed_now(spec.payload)
+        feeder = asyncio.ensure_future(child.feed(rest)) if rest else None
         try:
             while chunk := await child.read():
                 capture.add(chunk)
@@ -279,14 +281,18 @@ async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
                 await splitter.flush()
             await child.wait()
         finally:
-            feeder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feeder
+            if feeder is not None:
+                feeder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await feeder
 
     task = asyncio.ensure_future(pump())
     try:
         try:
-            await asyncio.wait_for(asyncio.shield(task), spec.timeout)
+            if spec.timeout is None:
+                await asyncio.shield(task)
+            else:
+                await asyncio.wait_for(asyncio.shield(task), spec.timeout)
         except TimeoutError:
             timed_out = True
             await _terminate(child, spec.kill_grace)
