@@ -1,0 +1,23 @@
+"""`make bench`: run every benchmark and print its table (details in bench/README.md)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# Module name -> what it measures. Each module has `main()`.
+BENCHMARKS = {
+    "bench.local_exec": "local-exec handler: round trip, concurrency, memory",
+}
+
+
+def main() -> None:
+    selected = sys.argv[1:] or list(BENCHMARKS)
+    for name in selected:
+        module = name if name.startswith("bench.") else f"bench.{name}"
+        print(f"\n## {module}: {BENCHMARKS.get(module, '')}\n", flush=True)
+        importlib.import_module(module).main()
+
+
+if __name__ == "__main__":
+    main()
