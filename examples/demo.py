@@ -26,7 +26,15 @@ def main() -> int:
         shutil.copy(HERE / "handlers" / "echo.sh", work / "handler.sh")
         print("$ autoscaler handlers local-exec --executable-path handler.sh --handler-type post-handle")
         handler = subprocess.Popen(
-            [*AUTOSCALER, "handlers", "local-exec", "--executable-path", "handler.sh", "--handler-type", "post-handle"],
+            [
+                *AUTOSCALER,
+                "handlers",
+                "local-exec",
+                "--executable-path",
+                "handler.sh",
+                "--handler-type",
+                "post-handle",
+            ],
             cwd=work,
         )
         try:
@@ -38,10 +46,23 @@ def main() -> int:
                     return 1
                 time.sleep(0.05)
             call = [
-                *AUTOSCALER, "handlers", "call", "--endpoint", "unix:autoscaler-handlers-local-exec.sock",
-                "--step", "post-handle", "--source", "example", "--resource-name", "example",
-                "--scaling-job-id", "example", "--result", "CREATED",
-                "--resource", '{"Server":{"id":"113600000001","zone":"is1a","core":2,"memory":4,"name":"web-001"}}',
+                *AUTOSCALER,
+                "handlers",
+                "call",
+                "--endpoint",
+                "unix:autoscaler-handlers-local-exec.sock",
+                "--step",
+                "post-handle",
+                "--source",
+                "example",
+                "--resource-name",
+                "example",
+                "--scaling-job-id",
+                "example",
+                "--result",
+                "CREATED",
+                "--resource",
+                '{"Server":{"id":"113600000001","zone":"is1a","core":2,"memory":4,"name":"web-001"}}',
             ]
             print("$ autoscaler handlers call --step post-handle --result CREATED ...")
             sys.stdout.flush()
