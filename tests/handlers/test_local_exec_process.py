@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import grpc
 import pytest
 
 from autoscaler.proto import handler_pb2 as pb
+from autoscaler.proto import handler_pb2_grpc
 from autoscaler.wire import gojson
 
 from .conftest import StartHandler
@@ -439,3 +441,27 @@ def test_grpcurl_sees_reflection_health_and_handle(tmp_path: Path, start_handler
     )
     assert handled.returncode == 0, handled.stderr
     assert json.loads(handled.stdout) == {"scaling_job_id": "j", "status": "DONE", "log": "hello from web\n"}
+
+
+def test_tcp_and_abstract_addresses(tmp_path: Path, start_handler: StartHandler) -> None:
+    write_script(tmp_path / "h.sh", "#!/bin/sh\necho via $AUTOSCALER_SOURCE\n")
+    tcp = start_handler("--executable-path", "h.sh", "--handler-type", "handle", "--addr", "127.0.0.1:0")
+    match = re.search(
+        r"msg=started from=autoscaler-handlers-local-exec address=127\.0\.0\.1:(\d+)", tcp.log()
+    )
+    assert match is not None
+    with grpc.insecure_channel(f"127.0.0.1:{match.group(1)}") as channel:
+        stub = handler_pb2_grpc.HandleServiceStub(channel)
+        assert [r.log for r in stub.Handle(pb.HandleRequest(source="tcp"))] == ["via tcp\n"]
+    assert tcp.stop() == 0
+
+    name = f"autoscaler-test-{os.getpid()}-{time.monotonic_ns()}"
+    abstract = start_handler(
+        "--executable-path", "h.sh", "--handler-type", "handle", "--addr", f"unix-abstract:{name}"
+    )
+    assert f"address=@{name}" in abstract.log()
+    assert not (tmp_path / name).exists()  # no file: a real abstract socket
+    with grpc.insecure_channel(f"unix-abstract:{name}") as channel:
+        stub = handler_pb2_grpc.HandleServiceStub(channel)
+        assert [r.log for r in stub.Handle(pb.HandleRequest(source="abstract"))] == ["via abstract\n"]
+    assert abstract.stop() == 0
