@@ -100,17 +100,13 @@ def _run_local_exec(**kw: Any) -> None:
     from ..handlers.serve import ServeOptions, new_registry, serve
 
     logger = globals_.logger().bind(("from", "autoscaler-handlers-local-exec"))
-    exporter_address = None
-    if config:
-        from ..handlers.config import load
-        from ..yamlconf import ConfigError
+    from ..handlers.config import exporter_address as configured_exporter
+    from ..yamlconf import ConfigError
 
-        try:
-            conf = load(config)
-        except ConfigError as exc:
-            raise CommandError(str(exc)) from None
-        if conf.exporter_config is not None and conf.exporter_config.enabled:
-            exporter_address = conf.exporter_config.address
+    try:
+        exporter_address = configured_exporter(config)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
     options = LocalExecOptions(
         executable_path=path,
         program=program,

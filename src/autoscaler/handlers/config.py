@@ -17,3 +17,11 @@ class HandlersConfig(BaseModel):
 def load(path: str) -> HandlersConfig:
     """Load and validate; raises yamlconf.ConfigError naming the file, line and key."""
     return validate(HandlersConfig, load_file(path))
+
+
+def exporter_address(path: str) -> str | None:
+    """Where the exporter listens per the file at `path`; None when there is no exporter."""
+    if not path:
+        return None
+    conf = load(path).exporter_config
+    return conf.address if conf is not None and conf.enabled else None

@@ -14,7 +14,9 @@ from .contract import Handler
 def _command(handler: Handler, default_addr: str) -> click.Command:
     from ..cli.cobra import Command, CommandError, Flag
     from ..cli.flags import check, file_path, global_options, optional, printascii, required, validate
-    from ..durations import parse_duration
+    from ..cli.handlers import parse_flag_value
+    from ..yamlconf import ConfigError
+    from .config import exporter_address
     from .serve import ServeOptions, serve
 
     def run(**kw: Any) -> None:
@@ -26,23 +28,11 @@ def _command(handler: Handler, default_addr: str) -> click.Command:
                 check("--config", kw["config"], optional(file_path)),
             ]
         )
+        grace = parse_flag_value("--shutdown-grace", kw["shutdown_grace"], "duration")
         try:
-            grace = parse_duration(kw["shutdown_grace"])
-        except ValueError as exc:
-            raise CommandError(
-                f'invalid argument "{kw["shutdown_grace"]}" for "--shutdown-grace" flag: {exc}'
-            ) from None
-        exporter = None
-        if kw["config"]:
-            from ..yamlconf import ConfigError
-            from .config import load
-
-            try:
-                conf = load(kw["config"])
-            except ConfigError as exc:
-                raise CommandError(str(exc)) from None
-            if conf.exporter_config is not None and conf.exporter_config.enabled:
-                exporter = conf.exporter_config.address
+            exporter = exporter_address(kw["config"])
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
         logger = options.logger().bind(("from", handler.full_name))
         serve_options = ServeOptions(kw["addr"], shutdown_grace=grace, exporter_address=exporter)
         ctx.exit(asyncio.run(serve(handler, serve_options, logger)))
