@@ -286,25 +286,25 @@ async def run(spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
                 with contextlib.suppress(asyncio.CancelledError):
                     await feeder
 
-    task = asyncio.ensure_future(pump())
     try:
-        try:
-            if spec.timeout is None:
-                await asyncio.shield(task)
-            else:
+        if spec.timeout is None:
+            await pump()  # inline: no task to create and shield on the common path
+        else:
+            task = asyncio.ensure_future(pump())
+            try:
                 await asyncio.wait_for(asyncio.shield(task), spec.timeout)
-        except TimeoutError:
-            timed_out = True
-            await _terminate(child, spec.kill_grace)
-            # Killing the group closes its ends of the pipe; a process that escaped the group
-            # (setsid) could hold it forever, so stop reading after a moment.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), 1.0)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+            except TimeoutError:
+                timed_out = True
+                await _terminate(child, spec.kill_grace)
+                # Killing the group closes its ends of the pipe; a process that escaped the
+                # group (setsid) could hold it forever, so stop reading after a moment.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(task), 1.0)
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
     except asyncio.CancelledError:
-        task.cancel()
         await asyncio.shield(_terminate(child, spec.kill_grace))
         raise
     finally:
