@@ -41,6 +41,19 @@ def parse_flag_value(name: str, raw: str, kind: str) -> Any:
     return raw
 
 
+def load_exporter_address(config: str) -> str | None:
+    """The exporter address from a handlers `--config` file (pydantic loads only if given)."""
+    if not config:
+        return None
+    from ..handlers.config import exporter_address
+    from ..yamlconf import ConfigError
+
+    try:
+        return exporter_address(config)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def handler_type_rule(name: str, value: str) -> str | None:
     """Upstream's oneof rule, extended to a comma-separated list of steps."""
     steps = [s.strip() for s in value.split(",")]
@@ -100,13 +113,7 @@ def _run_local_exec(**kw: Any) -> None:
     from ..handlers.serve import ServeOptions, new_registry, serve
 
     logger = globals_.logger().bind(("from", "autoscaler-handlers-local-exec"))
-    from ..handlers.config import exporter_address as configured_exporter
-    from ..yamlconf import ConfigError
-
-    try:
-        exporter_address = configured_exporter(config)
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
+    exporter_address = load_exporter_address(config)
     options = LocalExecOptions(
         executable_path=path,
         program=program,

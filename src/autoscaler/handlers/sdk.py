@@ -12,11 +12,9 @@ from .contract import Handler
 
 
 def _command(handler: Handler, default_addr: str) -> click.Command:
-    from ..cli.cobra import Command, CommandError, Flag
+    from ..cli.cobra import Command, Flag
     from ..cli.flags import check, file_path, global_options, optional, printascii, required, validate
-    from ..cli.handlers import parse_flag_value
-    from ..yamlconf import ConfigError
-    from .config import exporter_address
+    from ..cli.handlers import load_exporter_address, parse_flag_value
     from .serve import ServeOptions, serve
 
     def run(**kw: Any) -> None:
@@ -29,10 +27,7 @@ def _command(handler: Handler, default_addr: str) -> click.Command:
             ]
         )
         grace = parse_flag_value("--shutdown-grace", kw["shutdown_grace"], "duration")
-        try:
-            exporter = exporter_address(kw["config"])
-        except ConfigError as exc:
-            raise CommandError(str(exc)) from None
+        exporter = load_exporter_address(kw["config"])
         logger = options.logger().bind(("from", handler.full_name))
         serve_options = ServeOptions(kw["addr"], shutdown_grace=grace, exporter_address=exporter)
         ctx.exit(asyncio.run(serve(handler, serve_options, logger)))
