@@ -1,3 +1,3 @@
 #!/bin/bash
-# The seed's first example: print the request the handler passed on stdin.
+# 標準入力経由で渡されるパラメータをそのまま標準出力に書き込む
 cat

@@ -1,15 +1,11 @@
-#!/usr/bin/env bash
-# The seed's second example: after a server was created, updated or deleted (PostHandle result
-# 1, 2 or 3), refresh the Terraform state kept beside this script; ignore anything else.
-set -e
-script_dir=$(cd "$(dirname "$0")" && pwd)
-result=$(jq -r '.result // 0')
-case "$result" in
-  1 | 2 | 3)
-    terraform -chdir="$script_dir" apply -refresh-only -auto-approve > /dev/null
-    exit $?
-    ;;
-  *)
-    echo "ignored"
-    ;;
-esac
+#!/bin/bash
+# CREATED/UPDATED/DELETEDの場合はterraformのステートをリフレッシュする
+SHOULD_HANDLE=$(jq '[.] | any(.result == 1 or .result == 2 or .result == 3)')
+if [ "$SHOULD_HANDLE" == "true" ]; then
+  WORKING_DIR=$(cd $(dirname $0); pwd)
+  terraform -chdir="$WORKING_DIR" apply -refresh-only -auto-approve 2>&1 1> /dev/null
+  exit $?
+else
+  echo "ignored"
+  exit 0
+fi

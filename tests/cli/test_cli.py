@@ -35,11 +35,12 @@ def test_local_exec_help_keeps_upstreams_lines() -> None:
     result = run("handlers", "local-exec", "--help")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
+    # The usage line of the user's document: the executable may follow the flags.
     assert lines[:4] == [
         "Handler for executing a shell script",
         "",
         "Usage:",
-        "  autoscaler handlers local-exec [flags]...",
+        "  autoscaler handlers local-exec [flags]... {path/to/your/executable}",
     ]
     flags = {
         line.split()[0]: line for line in lines if line.startswith("      --") or line.startswith("  -h")
@@ -113,7 +114,15 @@ def test_list_builtins() -> None:
         (["--bogus"], "Error: unknown flag: --bogus\n"),
         (["-x"], "Error: unknown shorthand flag: 'x' in -x\n"),
         (["--addr"], "Error: flag needs an argument: --addr\n"),
-        (["extra"], 'Error: unknown command "extra" for "autoscaler handlers local-exec"\n'),
+        (["a.sh", "b.sh"], "Error: accepts at most 1 arg(s), received 2\n"),
+        (
+            ["--executable-path", "handler.sh", "other.sh"],
+            'Error: --executable-path "handler.sh" and the argument "other.sh" name different executables\n',
+        ),
+        (
+            ["missing.sh", "--handler-type", "handle"],
+            "Error: 1 error occurred:\n\t* --executable-path: invalid file path: missing.sh\n\n\n",
+        ),
         (
             ["--log-level", "trace", "--handler-type", "x"],
             "Error: 1 error occurred:\n\t* --log-level: oneof=error warn info debug\n\n\n",

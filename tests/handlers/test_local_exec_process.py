@@ -465,3 +465,9 @@ def test_tcp_and_abstract_addresses(tmp_path: Path, start_handler: StartHandler)
         stub = handler_pb2_grpc.HandleServiceStub(channel)
         assert [r.log for r in stub.Handle(pb.HandleRequest(source="abstract"))] == ["via abstract\n"]
     assert abstract.stop() == 0
+
+
+def test_executable_may_be_given_after_the_flags(tmp_path: Path, start_handler: StartHandler) -> None:
+    write_script(tmp_path / "h.sh", "#!/bin/sh\necho positional\n")
+    handler = start_handler("--handler-type", "handle", "h.sh")
+    assert handler.call("handle", pb.HandleRequest()).logs == ["positional\n"]

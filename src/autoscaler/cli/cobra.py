@@ -173,7 +173,8 @@ class _CobraMixin:
 
 
 class Command(_CobraMixin, click.Command):
-    """A leaf command. `args`: "none" (cobra NoArgs), "any" (accepted and ignored), or an int."""
+    """A leaf command. `args`: "none" (cobra NoArgs), "any" (passed as `args`), or an int N
+    (at most N, passed as `args`)."""
 
     def __init__(
         self,
@@ -207,6 +208,9 @@ class Command(_CobraMixin, click.Command):
         rest = super().parse_args(ctx, args)
         if self.args_rule == "none" and ctx.args:
             raise CommandError(f'unknown command "{ctx.args[0]}" for "{ctx.command_path}"')
+        given = ctx.params.get("args", ())
+        if isinstance(self.args_rule, int) and len(given) > self.args_rule:
+            raise CommandError(f"accepts at most {self.args_rule} arg(s), received {len(given)}")
         return rest
 
 

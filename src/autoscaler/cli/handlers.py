@@ -77,6 +77,13 @@ def _run_local_exec(**kw: Any) -> None:
     ctx = click.get_current_context()
     globals_ = global_options(ctx)
     addr, path, types, config = kw["addr"], kw["executable_path"], kw["handler_type"], kw["config"]
+    # The executable may also be named after the flags, as the handler's usage line shows.
+    (positional,) = kw["args"] or ("",)
+    if positional and path and positional != path:
+        raise CommandError(
+            f'--executable-path "{path}" and the argument "{positional}" name different executables'
+        )
+    path = path or positional
     validate(
         [
             check("--executable-path", path, required, file_path),
@@ -137,6 +144,8 @@ def _run_local_exec(**kw: Any) -> None:
 
 local_exec = Command(
     "local-exec",
+    use="local-exec [flags]... {path/to/your/executable}",
+    args=1,
     short="Handler for executing a shell script",
     params=[
         Flag(["--addr"], default=LOCAL_EXEC_ADDR, usage="the address for the server to listen on"),
