@@ -17,6 +17,10 @@ class RequestType(enum.IntEnum):
         """The name upstream logs (`request=Up`)."""
         return {1: "Up", 2: "Down", 3: "Keep"}.get(self.value, "Unknown")
 
+    def __str__(self) -> str:
+        # logfmt shows the name, JSON the number, as upstream's slog output does.
+        return self.label
+
 
 @dataclass(frozen=True)
 class RequestInfo:

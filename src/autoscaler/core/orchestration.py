@@ -1,0 +1,139 @@
+"""Running one scaling job: compute the definition's resources, then for each resource
+PreHandle, Handle (every handler, in order), refresh from the cloud, PostHandle.
+
+The first error anywhere fails the job. A job is "handled" (DONE rather than DONE_NOOP) as
+soon as any handler reports RUNNING or DONE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from ..handlers.contract import HandleRequest, HandleResponse, PostHandleRequest
+from ..log import Logger
+from .handlers import HANDLED, HandlerRef, log_response
+from .job import DONE, DONE_NOOP, FAILED, RUNNING, Job, status_name
+from .metrics import CoreMetrics
+from .request import RequestInfo
+from .resources.computed import Computed, Resource, handle_result
+
+PROGRESS_INTERVAL = 30.0
+
+
+@dataclass
+class JobRun:
+    """What one run of a job needs."""
+
+    job: Job
+    request: RequestInfo
+    logger: Logger  # carries request, source, resource
+    handlers: Sequence[HandlerRef]
+    resources: Callable[[], Awaitable[list[Resource]]]  # computes the definition's resources
+    handled: bool = False
+
+    def sink(self, response: HandleResponse, logger: Logger, builtin: bool) -> None:
+        if response.status in HANDLED:
+            self.handled = True
+        log_response(response, logger, builtin)
+
+
+class Orchestrator:
+    def __init__(
+        self, metrics: CoreMetrics | None = None, progress_interval: float = PROGRESS_INTERVAL
+    ) -> None:
+        self.metrics = metrics
+        self.progress_interval = progress_interval
+
+    async def run(self, run: JobRun) -> int:
+        """Run the job to its end and return its final status (DONE, DONE_NOOP or FAILED)."""
+        self._set(run, RUNNING)
+        run.logger.info("", status=status_name(RUNNING))
+        try:
+            async with self._progress(run.logger):
+                for resource in await run.resources():
+                    await self._handle_resource(run, resource)
+        except Exception as exc:
+            self._set(run, FAILED)
+            run.logger.warn("", status=status_name(FAILED), error=str(exc) or type(exc).__name__)
+            return FAILED
+        final = DONE if run.handled else DONE_NOOP
+        self._set(run, final)
+        run.logger.info("", status=status_name(final))
+        return final
+
+    def _set(self, run: JobRun, status: int) -> None:
+        run.job.status = status
+        if self.metrics is not None:
+            self.metrics.job_status(status)
+
+    @contextlib.asynccontextmanager
+    async def _progress(self, logger: Logger) -> AsyncIterator[None]:
+        async def tick() -> None:
+            elapsed = 0
+            while True:
+                await asyncio.sleep(self.progress_interval)
+                elapsed += int(self.progress_interval)
+                logger.info(f"{elapsed}s elapsed")
+
+        task = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _handle_resource(self, run: JobRun, resource: Resource) -> None:
+        computed = await resource.compute(refresh=False)
+        zone = computed.zone or "global"
+        logger = _resource_logger(run.logger, computed, zone)
+        request = run.request
+        for step in ("PreHandle", "Handle"):
+            for handler in run.handlers:
+                message = HandleRequest(
+                    source=request.source,
+                    resource_name=request.resource_name,
+                    scaling_job_id=run.job.id,
+                    instruction=computed.instruction,  # type: ignore[arg-type]
+                    setup_grace_period=computed.grace,
+                    desired=computed.desired,
+                )
+                await self._call(run, handler, step, message, logger)
+        refreshed = await resource.compute(refresh=True)
+        logger = _resource_logger(run.logger, refreshed, zone, fallback_id=computed.id)
+        result = handle_result(computed, refreshed)
+        for handler in run.handlers:
+            post = PostHandleRequest(
+                source=request.source,
+                resource_name=request.resource_name,
+                scaling_job_id=run.job.id,
+                result=result,  # type: ignore[arg-type]
+                current=refreshed.current,
+                setup_grace_period=refreshed.grace,
+            )
+            await self._call(run, handler, "PostHandle", post, logger)
+
+    async def _call(
+        self,
+        run: JobRun,
+        handler: HandlerRef,
+        step: str,
+        message: HandleRequest | PostHandleRequest,
+        logger: Logger,
+    ) -> None:
+        step_logger = logger.bind(step=step, handler=handler.name)
+        started = time.perf_counter()
+        try:
+            await handler.call(step, message, step_logger, run.sink)
+        finally:
+            if self.metrics is not None:
+                self.metrics.handler_call(handler.name, step, time.perf_counter() - started)
+
+
+def _resource_logger(base: Logger, computed: Computed, zone: str, fallback_id: str = "") -> Logger:
+    shown_id = computed.id or (fallback_id if computed.gone else "") or "(known after handle)"
+    return base.bind(type=computed.type, zone=zone, id=shown_id, name=computed.name)
