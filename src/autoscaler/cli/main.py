@@ -52,7 +52,14 @@ root = Group(
             "handlers",
             "A set of sub commands to manage autoscaler's external handlers",
         ),
+        "core": ("autoscaler.cli.core", "core", "A set of sub commands to manage autoscaler's core server"),
+        "server": ("autoscaler.cli.core", "core", "A set of sub commands to manage autoscaler's core server"),
+        "start": ("autoscaler.cli.core", "start", "start autoscaler's core server"),
+        "validate": ("autoscaler.cli.core", "validate_command", "validate autoscaler's core configuration"),
+        "resources": ("autoscaler.cli.core", "resources", "list target resources"),
+        "example": ("autoscaler.cli.core", "example", "show configuration example"),
     },
+    hidden_commands=("core", "server"),
 )
 root.add_command(version)
 

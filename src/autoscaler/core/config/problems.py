@@ -57,3 +57,11 @@ class ConfigProblems(Exception):
 
 class DecodeError(ValueError):
     """The file could not be decoded (YAML syntax, unknown key, wrong type); a system problem."""
+
+
+class Invalid(Exception):
+    """A check failed because of what the file says (the validation class)."""
+
+
+def classify(exc: Exception) -> Problem:
+    return Problem(str(exc), system=not isinstance(exc, Invalid))

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
+from ...proto import handler_pb2 as pb
+from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
+from ..config.problems import Invalid, Problem, classify, invalid, prefix_all
 from ..config.rules import Rules
+from ..request import RequestInfo
+from ..tree import label as tree_label
 from .base import DefinitionBase
-from .plans import ELBPlan, Plan
+from .computed import NOOP, UPDATE, Computed, ResourceType
+from .plans import ELBPlan, Plan, PlanError, desired_plan
 from .selector import ResourceSelector
+from .wire import elb_payload
 
 ELB_CPS = (100, 500, 1000, 5000, 10000, 50000, 100000, 400000)
 
@@ -26,3 +34,80 @@ class ELBDef(DefinitionBase):
     def plan_list(self) -> list[Plan[ELBPlan]]:
         plans = self.plans or [ELBPlan(cps=c) for c in ELB_CPS]
         return [Plan(p.name, (p.cps,), p) for p in plans]
+
+    # --- cloud side --------------------------------------------------------------------------
+
+    async def find_elbs(self, ops: CloudOps) -> list[Wire]:
+        assert self.selector is not None
+        try:
+            found = await ops.find("ProxyLB", None, selector_filter(self.selector))
+        except Exception as exc:
+            raise RuntimeError(f"computing status failed: {exc}") from None
+        if not found:
+            raise Invalid(f"resource not found with selector: {self.selector}")
+        return found
+
+    async def check(self, ops: CloudOps) -> list[Problem]:
+        problems: list[Problem] = []
+        if self.plans and len(self.plans) == 1:
+            problems.append(invalid("at least two plans must be specified"))
+        elif self.plans:
+            seen: set[str] = set()
+            for plan in self.plans:
+                if plan.name:
+                    if plan.name in seen:
+                        problems.append(invalid(f'plan name "{plan.name}" is duplicated'))
+                    seen.add(plan.name)
+                if plan.cps not in ELB_CPS:
+                    problems.append(invalid(f"plan{{CPS:{plan.cps}}} not found"))
+        try:
+            await self.find_elbs(ops)
+        except Exception as exc:
+            problems.append(classify(exc))
+        return prefix_all(problems, self.prefix)
+
+    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[ELBResource]:
+        return [ELBResource(ops, self, record, request) for record in await self.find_elbs(ops)]
+
+    async def last_modified(self, ops: CloudOps) -> datetime | None:
+        times = [t for t in (latest(r.get("ModifiedAt")) for r in await self.find_elbs(ops)) if t is not None]
+        return max(times) if times else None
+
+
+class ELBResource:
+    def __init__(self, ops: CloudOps, definition: ELBDef, record: Wire, request: RequestInfo) -> None:
+        self.ops = ops
+        self.definition = definition
+        self.record = record
+        self.request = request
+
+    async def compute(self, refresh: bool) -> Computed:
+        if refresh:
+            self.record = await self.ops.read_with_previous("ProxyLB", None, wire_id(self.record))
+        current = elb_payload(self.record)
+        desired = elb_payload(self.record, plan=0)
+        instruction = NOOP
+        if not refresh and self.request.resource_name == self.definition.name:
+            try:
+                chosen = desired_plan(self.request, (current.plan,), self.definition.plan_list())
+            except PlanError as exc:
+                raise RuntimeError(f"computing desired plan failed: {exc}") from None
+            if chosen is not None:
+                desired.plan = chosen.value.cps
+                instruction = UPDATE
+        return Computed(
+            type=ResourceType.ELB,
+            id=current.id,
+            name=current.name,
+            zone="",
+            instruction=instruction,
+            grace=self.definition.grace,
+            desired=pb.Resource(elb=desired),
+            current=pb.Resource(elb=current),
+        )
+
+    def label(self) -> str:
+        return tree_label("EnhancedLoadBalancer", wire_id(self.record), str(self.record.get("Name") or ""))
+
+    def parent_label(self) -> str | None:
+        return None

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
+from ...proto import handler_pb2 as pb
+from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
+from ..config.problems import Invalid, Problem, classify, invalid, prefix_all, system
 from ..config.rules import Rules
+from ..request import RequestInfo
+from ..tree import label as tree_label
 from .base import DefinitionBase
-from .plans import Plan, RouterPlan
+from .computed import NOOP, UPDATE, Computed, ResourceType
+from .plans import Plan, PlanError, RouterPlan, desired_plan, duplicate_names
 from .selector import MultiZoneSelector
 
 ROUTER_MBPS = (100, 250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000)
@@ -26,3 +33,104 @@ class RouterDef(DefinitionBase):
     def plan_list(self) -> list[Plan[RouterPlan]]:
         plans = self.plans or [RouterPlan(band_width=b) for b in ROUTER_MBPS]
         return [Plan(p.name, (p.band_width,), p) for p in plans]
+
+    # --- cloud side --------------------------------------------------------------------------
+
+    async def find_routers(self, ops: CloudOps) -> list[tuple[str, Wire]]:
+        assert self.selector is not None
+        found: list[tuple[str, Wire]] = []
+        for zone in self.selector.zones or ():
+            try:
+                routers = await ops.find("Internet", zone, selector_filter(self.selector))
+            except Exception as exc:
+                raise RuntimeError(f"computing state failed: {exc}") from None
+            found += [(zone, r) for r in routers]
+        if not found:
+            raise Invalid(f"resource not found with selector: {self.selector}")
+        return found
+
+    async def check(self, ops: CloudOps) -> list[Problem]:
+        problems: list[Problem] = []
+        if self.plans and len(self.plans) == 1:
+            problems.append(invalid("at least two plans must be specified"))
+        elif self.plans:
+            assert self.selector is not None
+            for zone in self.selector.zones or ():
+                try:
+                    available = await ops.find("InternetPlan", zone)
+                except Exception as exc:
+                    problems.append(system(f"validating router plan failed: {exc}"))
+                    break
+                problems += [invalid(t) for t in duplicate_names([p.name for p in self.plans])]
+                for plan in self.plans:
+                    if not any(
+                        a.get("Availability") == "available"
+                        and int(a.get("BandWidthMbps") or 0) == plan.band_width
+                        for a in available
+                    ):
+                        problems.append(
+                            invalid(f"plan{{zone: {zone}, band_width:{plan.band_width}}} not exists")
+                        )
+        try:
+            await self.find_routers(ops)
+        except Exception as exc:
+            problems.append(classify(exc))
+        return prefix_all(problems, self.prefix)
+
+    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[RouterResource]:
+        return [RouterResource(ops, self, zone, r, request) for zone, r in await self.find_routers(ops)]
+
+    async def last_modified(self, ops: CloudOps) -> datetime | None:
+        times = [
+            t for t in (latest(r.get("CreatedAt")) for _, r in await self.find_routers(ops)) if t is not None
+        ]
+        return max(times) if times else None
+
+
+class RouterResource:
+    def __init__(
+        self, ops: CloudOps, definition: RouterDef, zone: str, record: Wire, request: RequestInfo
+    ) -> None:
+        self.ops = ops
+        self.definition = definition
+        self.zone = zone
+        self.record = record
+        self.request = request
+
+    async def compute(self, refresh: bool) -> Computed:
+        if refresh:
+            self.record = await self.ops.read_with_previous("Internet", self.zone, wire_id(self.record))
+        current = pb.Router(
+            id=wire_id(self.record),
+            zone=self.zone,
+            band_width=int(self.record.get("BandWidthMbps") or 0),
+            name=str(self.record.get("Name") or ""),
+        )
+        desired = pb.Router()
+        desired.CopyFrom(current)
+        desired.band_width = 0
+        instruction = NOOP
+        if not refresh and self.request.resource_name == self.definition.name:
+            try:
+                chosen = desired_plan(self.request, (current.band_width,), self.definition.plan_list())
+            except PlanError as exc:
+                raise RuntimeError(f"computing desired plan failed: {exc}") from None
+            if chosen is not None:
+                desired.band_width = chosen.value.band_width
+                instruction = UPDATE
+        return Computed(
+            type=ResourceType.ROUTER,
+            id=current.id,
+            name=current.name,
+            zone=self.zone,
+            instruction=instruction,
+            grace=self.definition.grace,
+            desired=pb.Resource(router=desired),
+            current=pb.Resource(router=current),
+        )
+
+    def label(self) -> str:
+        return tree_label("Router", wire_id(self.record), str(self.record.get("Name") or ""), self.zone)
+
+    def parent_label(self) -> str | None:
+        return None

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
+from ...proto import handler_pb2 as pb
+from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
 from ..config.decode import GoBool, StrictModel
+from ..config.problems import Invalid, Problem, classify, invalid, prefix_all, system
 from ..config.rules import Rules, each, minimum, required, skip_empty, unique, zone_rule
+from ..request import RequestInfo, RequestType
 from .base import DefinitionBase
+from .computed import CREATE, DELETE, NOOP
 from .gofmt import sprintf
-from .parent import ParentDef
-from .plans import Plan, ServerGroupPlan
-from .template import Template
+from .instance import InstanceResource, expose_info
+from .parent import ParentDef, ParentResource, find_parent
+from .plans import Plan, PlanError, ServerGroupPlan, desired_plan
+from .selector import ResourceSelector
+from .template import DiskTemplate, Template
+from .wire import status_of, zone_name
 
 DEFAULT_NAME_FORMAT = "%s-%03d"
 
@@ -125,3 +135,328 @@ class ServerGroupDef(DefinitionBase):
             if self.server_name(i) not in present:
                 return self.server_name(i), i
         return self.server_name(len(names)), len(names)
+
+    # --- cloud side --------------------------------------------------------------------------
+
+    async def members(self, ops: CloudOps) -> list[tuple[str, Wire]]:
+        """Servers whose name starts with the prefix, in every zone, sorted by name."""
+        selector = ResourceSelector(names=[self.name_prefix])
+        found: list[tuple[str, Wire]] = []
+        for zone in self.zone_list:
+            try:
+                servers = await ops.find("Server", zone, selector_filter(selector))
+            except Exception as exc:
+                raise RuntimeError(f"computing status failed: {exc}") from None
+            found += [(zone, s) for s in servers if str(s.get("Name") or "").startswith(self.name_prefix)]
+        return sorted(found, key=lambda zs: str(zs[1].get("Name") or "").encode())
+
+    async def check(self, ops: CloudOps, warn: Callable[[str], None]) -> list[Problem]:
+        errors, warnings = self.local_checks()
+        problems = [invalid(e) for e in errors]
+        assert self.template is not None
+        template_problems, template_warnings = await check_template(self, ops)
+        problems += template_problems
+        for text in (*warnings, *template_warnings):
+            warn(text)
+        if self.parent is not None:
+            try:
+                await find_parent(ops, self.parent, self.zone)
+            except Exception as exc:
+                problems.append(classify(exc).prefixed(self.parent.prefix))
+        return prefix_all(problems, self.prefix)
+
+    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[InstanceResource]:
+        members = await self.members(ops)
+        if request.type == RequestType.KEEP:
+            return await self._keep(ops, members)
+        size = len(members)
+        if request.resource_name == self.name:
+            try:
+                chosen = desired_plan(request, (len(members),), self.plan_list())
+            except PlanError as exc:
+                raise RuntimeError(str(exc)) from None
+            if chosen is not None:
+                size = chosen.value
+        parent = await self._parent(ops)
+        out: list[InstanceResource] = []
+        for position, (zone, record) in enumerate(members):
+            name = str(record.get("Name") or "")
+            instruction = DELETE if position >= size else NOOP
+            out.append(
+                InstanceResource(
+                    ops, self, zone_name(record, zone), instruction, self.index_of(name), parent, record
+                )
+            )
+        assert self.template is not None
+        icon = await lookup_id(ops, "Icon", None, self.template.icon_id, self.template.icon)
+        while len(out) < size:
+            zone = self.zone_for(len(out))
+            name, index = self.next_name([r.name for r in out])
+            planned = await planned_instance(self, ops, zone, name, index, icon)
+            out.append(InstanceResource(ops, self, zone, CREATE, index, parent, planned=planned))
+        return out
+
+    async def _keep(self, ops: CloudOps, members: list[tuple[str, Wire]]) -> list[InstanceResource]:
+        if self.auto_healing is None or not self.auto_healing.enabled:
+            return []
+        count = self.size_by_highest_index([str(r.get("Name") or "") for _, r in members])
+        parent = await self._parent(ops)
+        assert self.template is not None
+        icon = await lookup_id(ops, "Icon", None, self.template.icon_id, self.template.icon)
+        by_name = {str(r.get("Name") or ""): (z, r) for z, r in members}
+        out: list[InstanceResource] = []
+        for i in range(count):
+            name = self.server_name(i)
+            if name in by_name:
+                zone, record = by_name[name]
+                # Health beyond the power state (parent health checks) is not looked at yet.
+                if status_of(record).lower() == "up":
+                    continue
+                out.append(InstanceResource(ops, self, zone_name(record, zone), DELETE, i, parent, record))
+            zone = self.zone_for(i)
+            planned = await planned_instance(self, ops, zone, name, i, icon)
+            out.append(InstanceResource(ops, self, zone, CREATE, i, parent, planned=planned))
+        return out
+
+    async def _parent(self, ops: CloudOps) -> ParentResource | None:
+        if self.parent is None:
+            return None
+        return await find_parent(ops, self.parent, self.zone_list[0])
+
+    async def last_modified(self, ops: CloudOps) -> datetime | None:
+        times = [
+            latest(r.get("ModifiedAt"), (r.get("Instance") or {}).get("StatusChangedAt"))
+            for _, r in await self.members(ops)
+        ]
+        present = [t for t in times if t is not None]
+        return max(present) if present else None
+
+
+async def lookup_id(
+    ops: CloudOps, kind: str, zone: str | None, given_id: str, selector: ResourceSelector | None
+) -> str:
+    """An `*_id` key as written, else the first resource the selector finds, else ""."""
+    if given_id:
+        return given_id if given_id.isdigit() else ""
+    if selector is None:
+        return ""
+    found = await ops.find(kind, zone, selector_filter(selector))
+    return wire_id(found[0]) if found else ""
+
+
+OS_TYPE_TAGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "almalinux": ("AlmaLinux", ("current-stable", "distro-alma")),
+    "almalinux10": ("AlmaLinux10", ("alma-10-latest",)),
+    "almalinux9": ("AlmaLinux9", ("alma-9-latest",)),
+    "almalinux8": ("AlmaLinux8", ("alma-8-latest",)),
+    "rockylinux": ("RockyLinux", ("current-stable", "distro-rocky")),
+    "rockylinux10": ("RockyLinux10", ("rocky-10-latest",)),
+    "rockylinux9": ("RockyLinux9", ("rocky-9-latest",)),
+    "rockylinux8": ("RockyLinux8", ("rocky-8-latest",)),
+    "miracle": ("MiracleLinux", ("current-stable", "distro-miracle")),
+    "miraclelinux": ("MiracleLinux", ("current-stable", "distro-miracle")),
+    "miracle9": ("MiracleLinux9", ("miracle-9-latest",)),
+    "miraclelinux9": ("MiracleLinux9", ("miracle-9-latest",)),
+    "miracle8": ("MiracleLinux8", ("miracle-8-latest",)),
+    "miraclelinux8": ("MiracleLinux8", ("miracle-8-latest",)),
+    "ubuntu": ("Ubuntu", ("current-stable", "distro-ubuntu")),
+    "ubuntu2404": ("Ubuntu2404", ("ubuntu-24.04-latest",)),
+    "ubuntu2204": ("Ubuntu2204", ("ubuntu-22.04-latest",)),
+    "debian": ("Debian", ("current-stable", "distro-debian")),
+    "debian12": ("Debian12", ("debian-12-latest",)),
+    "debian11": ("Debian11", ("debian-11-latest",)),
+    "kusanagi": ("Kusanagi", ("current-stable", "pkg-kusanagi")),
+}
+
+
+async def disk_source(ops: CloudOps, disk: DiskTemplate, zone: str) -> tuple[str, str]:
+    """(source archive ID, source disk ID) of a template disk in `zone`."""
+    if disk.os_type:
+        known = OS_TYPE_TAGS.get(disk.os_type)
+        if known is None:
+            raise Invalid("unsupported ostype.ArchiveOSType: Custom")
+        name, tags = known
+        try:
+            found = await ops.find("Archive", zone, {"Tags.Name": [list(tags)], "Scope": ["shared"]})
+        except Exception as exc:
+            raise Invalid(str(exc)) from None
+        if not found:
+            raise Invalid(f"archive not found with ostype.ArchiveOSType: {name}")
+        return wire_id(found[0]), ""
+    for kind, selector, label in (
+        ("Archive", disk.source_archive, "source archive"),
+        ("Disk", disk.source_disk, "source disk"),
+    ):
+        if selector is None:
+            continue
+        found = await ops.find(kind, zone, selector_filter(selector))
+        if not found:
+            raise Invalid(f"{label} not found with: {{zone: {zone}, {selector}}}")
+        if len(found) > 1:
+            plural = "archives" if kind == "Archive" else "disks"
+            raise Invalid(f"multiple {label} found with: {{zone: {zone}, {selector}}}, {plural}: {found}")
+        source = wire_id(found[0])
+        return (source, "") if kind == "Archive" else ("", source)
+    return "", ""
+
+
+async def check_template(group: ServerGroupDef, ops: CloudOps) -> tuple[list[Problem], list[str]]:
+    template = group.template
+    assert template is not None and template.plan is not None
+    errors, warnings = template.local_checks()
+    problems = [invalid(e) for e in errors]
+    plan = template.plan
+    for zone in group.zone_list:
+        found: list[Wire] = []
+        reason = "server plan not found"
+        filter_: Wire = {"Commitment": [plan.commitment], "ConfidentialVM": ["0"]}
+        if plan.core > 0:
+            filter_["CPU"] = [str(plan.core)]
+        if plan.memory > 0:
+            filter_["MemoryMB"] = [str(plan.memory * 1024)]
+        if plan.gpu > 0:
+            filter_["GPU"] = [str(plan.gpu)]
+        if plan.cpu_model:
+            filter_["CPUModel"] = [plan.cpu_model]
+        try:
+            found = await ops.find("ServerPlan", zone, filter_, count=1000, sort=["-Generation"])
+        except Exception as exc:
+            reason = str(exc)
+        if not found:
+            problems.append(invalid(f"plan {{{plan}}} not found: {reason}"))
+        for disk in template.disks or ():
+            struct = disk.struct_rules()
+            if struct:
+                problems += [invalid(m) for m in struct]
+                continue
+            disk_errors, disk_warnings = disk.local_checks()
+            problems += [invalid(e) for e in disk_errors]
+            warnings += disk_warnings
+            try:
+                await disk_source(ops, disk, zone)
+            except Exception as exc:
+                problems.append(classify(exc))
+    if template.edit_parameter is not None and template.cloud_config:
+        problems.append(system("only one of edit_parameter and cloud_config can be specified"))
+    elif template.edit_parameter is not None:
+        problem = template.edit_parameter.check()
+        if problem:
+            problems.append(invalid(problem))
+    elif template.cloud_config:
+        problem = cloud_config_problem(template.cloud_config)
+        if problem:
+            problems.append(invalid(problem))
+    for i, nic in enumerate(template.network_interfaces or ()):
+        nic_errors, nic_warnings = nic.checks(group.parent, group.max_size, i)
+        problems += [invalid(e) for e in nic_errors]
+        warnings += nic_warnings
+    return problems, warnings
+
+
+def cloud_config_problem(text: str) -> str | None:
+    import yaml
+
+    from ...yamlconf import ConfigError, parse_text
+
+    try:
+        doc = parse_text(text, "cloud-config")
+    except ConfigError as exc:
+        return f"invalid cloud-config: {exc}"
+    except yaml.YAMLError as exc:
+        return f"invalid cloud-config: {exc}"
+    if doc.data is not None and not isinstance(doc.data, dict):
+        return "invalid cloud-config: the content must be a mapping"
+    return None
+
+
+async def planned_instance(
+    group: ServerGroupDef, ops: CloudOps, zone: str, name: str, index: int, icon_id: str
+) -> pb.ServerGroupInstance:
+    template = group.template
+    assert template is not None and template.plan is not None
+    plan = template.plan
+    nics = []
+    for i, nic in enumerate(template.network_interfaces or ()):
+        upstream = "shared"
+        if not nic.shared and nic.upstream is not None:
+            found = await ops.find("Switch", zone, selector_filter(nic.upstream))
+            if not found:
+                raise RuntimeError(
+                    f"network interface: upstream not found with: {{zone:{zone}, {nic.upstream}}}"
+                )
+            if len(found) > 1:
+                raise RuntimeError(
+                    f"network interface: multiple upstreams found with: {{zone:{zone}, {nic.upstream}}}"
+                )
+            upstream = wire_id(found[0])
+        info = pb.ServerGroupInstance.NIC(
+            upstream=upstream,
+            packet_filter_id=await lookup_id(
+                ops, "PacketFilter", zone, nic.packet_filter_id, nic.packet_filter
+            ),
+        )
+        if nic.expose is not None:
+            info.expose_info.CopyFrom(expose_info(nic))
+        if upstream != "shared":
+            ip, mask = nic.address_for(index)
+            info.user_ip_address = ip
+            info.assigned_network.CopyFrom(
+                pb.NetworkInfo(ip_address=ip, netmask=mask % 2**32, gateway=nic.default_route, index=i)
+            )
+        nics.append(info)
+    disks = []
+    for k, disk in enumerate(template.disks or ()):
+        archive, source_disk = await disk_source(ops, disk, zone)
+        disks.append(
+            pb.ServerGroupInstance.Disk(
+                zone=zone,
+                source_archive_id=archive,
+                source_disk_id=source_disk,
+                plan=disk.plan,
+                connection=disk.connection,
+                size=disk.size,
+                name=disk.disk_name(name, k),
+                tags=list(disk.tags or []),
+                description=disk.description,
+                icon_id=await lookup_id(ops, "Icon", None, disk.icon_id, disk.icon),
+            )
+        )
+    instance = pb.ServerGroupInstance(
+        zone=zone,
+        core=plan.core,
+        memory=plan.memory,
+        dedicated_cpu=plan.dedicated_cpu,
+        gpu=plan.gpu,
+        cpu_model=plan.cpu_model,
+        private_host_id=await lookup_id(
+            ops, "PrivateHost", zone, template.private_host_id, template.private_host
+        ),
+        disks=disks,
+        cloud_config=template.cloud_config,
+        network_interfaces=nics,
+        cd_rom_id=await lookup_id(ops, "CDROM", zone, template.cdrom_id, template.cdrom),
+        interface_driver=template.interface_driver,
+        name=name,
+        tags=template.tags_for(index, len(group.zone_list)),
+        description=template.description,
+        icon_id=icon_id,
+        shutdown_force=group.shutdown_force,
+    )
+    edit = template.edit_parameter
+    if edit is not None and not edit.disabled:
+        first = nics[0].assigned_network if nics and nics[0].HasField("assigned_network") else None
+        instance.edit_parameter.CopyFrom(
+            pb.ServerGroupInstance.EditParameter(
+                host_name=edit.host_name(name, index),
+                password=edit.password,
+                disable_password_auth=edit.disable_pw_auth,
+                enable_dhcp=edit.enable_dhcp,
+                change_partition_uuid=edit.change_partition_uuid,
+                ip_address=first.ip_address if first is not None else "",
+                network_mask_len=first.netmask if first is not None else 0,
+                default_route=first.gateway if first is not None else "",
+                ssh_keys=list(edit.ssh_keys or []),
+                startup_scripts=list(edit.startup_scripts or []),
+            )
+        )
+    return instance

@@ -1,0 +1,147 @@
+"""`autoscaler start|validate|resources|example`, also reachable as `autoscaler core ...`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from .cobra import Command, CommandError, Flag, Group
+from .flags import check, file_path, global_options, required, validate
+
+EX_DATAERR = 65
+CONFIG_HELP = "File path of configuration of AutoScaler Core"
+STRICT_HELP = "Restricting external file loading, etc. in configuration"
+WAIT_HELP = (
+    "retry the health check of custom handlers for this long before failing (e.g. 30s; 0 = check once)"
+)
+
+
+def _config_flags(wait: bool = True) -> list[click.Parameter]:
+    flags: list[click.Parameter] = [
+        Flag(["--config"], default="autoscaler.yaml", usage=CONFIG_HELP),
+        Flag(["--strict"], type_name="bool", usage=STRICT_HELP),
+    ]
+    if wait:
+        flags.append(
+            Flag(["--handlers-wait"], type_name="duration", default="0", show_default_as="", usage=WAIT_HELP)
+        )
+    return flags
+
+
+def _handlers_wait(raw: str) -> float:
+    from .handlers import parse_flag_value
+
+    value = float(parse_flag_value("--handlers-wait", raw, "duration"))
+    if value < 0:
+        raise CommandError("--handlers-wait: must not be negative")
+    return value
+
+
+def _options(kw: dict[str, Any], address: str = "") -> Any:
+    from ..core.app import CoreOptions
+
+    return CoreOptions(
+        address=address,
+        config_path=kw["config"],
+        strict=kw["strict"],
+        handlers_wait=_handlers_wait(kw.get("handlers_wait", "0")),
+    )
+
+
+def _run_start(**kw: Any) -> None:
+    ctx = click.get_current_context()
+    globals_ = global_options(ctx)
+    validate([check("--addr", kw["addr"], required), check("--config", kw["config"], required, file_path)])
+    options = _options(kw, kw["addr"])
+    from ..core.app import CoreError, serve
+
+    logger = globals_.logger()
+    try:
+        status = asyncio.run(serve(options, logger))
+    except CoreError as exc:
+        raise CommandError(str(exc)) from None
+    ctx.exit(status)
+
+
+def _run_validate(**kw: Any) -> None:
+    ctx = click.get_current_context()
+    globals_ = global_options(ctx)
+    validate([check("--config", kw["config"], required, file_path)])
+    options = _options(kw)
+    from ..core.app import load_and_validate
+    from ..core.config.problems import ConfigProblems, DecodeError
+
+    async def main() -> int:
+        try:
+            _, binding = await load_and_validate(options, globals_.logger())
+        except ConfigProblems as exc:
+            click.echo(str(exc))
+            return 1 if exc.system else EX_DATAERR
+        except DecodeError as exc:
+            click.echo(str(exc))
+            return 1
+        await binding.close()
+        click.echo("OK")
+        return 0
+
+    ctx.exit(asyncio.run(main()))
+
+
+def _run_resources(**kw: Any) -> None:
+    ctx = click.get_current_context()
+    globals_ = global_options(ctx)
+    validate([check("--config", kw["config"], required, file_path)])
+    options = _options(kw)
+    from ..core.app import resources_tree
+
+    try:
+        tree = asyncio.run(resources_tree(options, globals_.logger()))
+    except Exception as exc:
+        raise CommandError(str(exc)) from None
+    click.echo("\n" + tree + "\n")
+
+
+def _run_example(**_: Any) -> None:
+    global_options(click.get_current_context())
+    from importlib.resources import files
+
+    text = files("autoscaler.core").joinpath("example.yaml").read_text(encoding="utf-8")
+    sys.stdout.write(text + "\n")
+
+
+start = Command(
+    "start",
+    short="start autoscaler's core server",
+    args="any",
+    params=[
+        Flag(["--addr"], default="unix:autoscaler.sock", usage="Address of the gRPC endpoint to listen to"),
+        *_config_flags(),
+    ],
+    callback=_run_start,
+)
+validate_command = Command(
+    "validate",
+    short="validate autoscaler's core configuration",
+    args="any",
+    params=_config_flags(),
+    callback=_run_validate,
+)
+resources = Command(
+    "resources",
+    short="list target resources",
+    args="any",
+    params=_config_flags(),
+    callback=_run_resources,
+)
+example = Command("example", short="show configuration example", args="any", callback=_run_example)
+
+core = Group(
+    "core",
+    short="A set of sub commands to manage autoscaler's core server",
+    aliases=("server",),
+)
+for _command in (example, start, validate_command, resources):
+    core.add_command(_command)
