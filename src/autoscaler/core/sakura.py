@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Any
 
 from ..log import Logger
 from .cloudops import CloudError, CloudOps, Transport
@@ -26,22 +27,67 @@ class CloudUnavailable(RuntimeError):
 
 
 def open_transport(config: Config) -> Transport:
-    """The cloud client's transport (real API, or the fake cloud when fake mode is on)."""
-    import importlib
+    """The cloud client (`autoscaler.cloud`) for this configuration, behind the Core's Transport.
 
+    Options merge as upstream: the environment, then (not in strict mode) the usacloud
+    profile, then `sakuracloud.token`/`secret` from the file.
+    """
     try:
-        core_transport = importlib.import_module("autoscaler.cloud").core_transport
-    except (ImportError, AttributeError) as exc:
+        from ..cloud import config as cloud_config
+        from ..cloud.transport import Caller
+    except ImportError as exc:
         raise CloudUnavailable(
             f"initializing API Client failed: the SAKURA Cloud client is not available: {exc}"
         ) from None
-    transport: Transport = core_transport(
-        token=config.sakuracloud.token,
-        secret=config.sakuracloud.secret,
-        profile=config.sakuracloud.profile,
-        strict=config.strict,
+    layers = [cloud_config.options_from_env()]
+    if not config.strict:
+        layers.append(cloud_config.options_from_profile(config.sakuracloud.profile))
+    layers.append(
+        cloud_config.CloudOptions(
+            access_token=config.sakuracloud.token,
+            access_token_secret=config.sakuracloud.secret,
+            user_agent=cloud_config.default_user_agent(),
+        )
     )
-    return transport
+    options = cloud_config.merge_options(*layers).with_defaults()
+    http_transport = None
+    if options.fake_mode:
+        import importlib
+
+        try:
+            fake = importlib.import_module("autoscaler.cloud.fake")
+            http_transport = fake.transport(options)
+        except (ImportError, AttributeError) as exc:
+            raise CloudUnavailable(
+                f"initializing API Client failed: fake mode is not available: {exc}"
+            ) from None
+    return CallerTransport(
+        Caller(options, http_transport), options.zones, options.default_zone, options.fake_mode
+    )
+
+
+class CallerTransport:
+    """`autoscaler.cloud`'s Caller as the Core's Transport (errors mapped to CloudError)."""
+
+    def __init__(self, caller: Any, zones: tuple[str, ...], default_zone: str, fake: bool) -> None:
+        self.caller = caller
+        self.zones = zones or DEFAULT_ZONES
+        self.default_zone = default_zone or "is1a"
+        self.fake = fake
+
+    async def request(
+        self, method: str, zone: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        from ..cloud.errors import CloudError as ClientCloudError
+
+        try:
+            answer: dict[str, Any] = await self.caller.request(method, zone, path, body=body)
+        except ClientCloudError as exc:
+            raise CloudError(exc.status, exc.code, exc.message or str(exc)) from None
+        return answer
+
+    async def close(self) -> None:
+        await self.caller.aclose()
 
 
 class SakuraBinding:
