@@ -1,0 +1,72 @@
+"""The SAKURA Cloud IaaS API client, and the fake cloud that speaks the same HTTP API.
+
+Importing this package has no side effects (no environment is read, nothing is opened).
+
+Entry points:
+
+- `CloudOptions.from_env(profile=, token=, secret=, user_agent=, strict=)` — options from the
+  environment, a usacloud profile and the caller (config.py documents the precedence);
+- `open_client(options)` → `CloudClient` for the real API, or, in fake mode
+  (`SAKURACLOUD_FAKE_MODE`), backed in-process by `autoscaler.cloud.fake` over SQLite;
+- `CloudClient` attributes: `servers`, `server_plans`, `disks`, `interfaces`, `switches`,
+  `packet_filters`, `archives`, `cdroms`, `private_hosts`, `icons`, `notes`, `elb`, `gslb`,
+  `dns`, `internet` (= `routers`), `internet_plans`, `load_balancers`, `auth_status`;
+  zoned families take `zone` first (`client.servers.read("is1a", id_)`), global ones do not
+  (`client.elb.read(id_)`);
+- find conditions: `FindCondition`, `partial_match`, `exact_match`, `tags_and`, `scalar`,
+  `by_id`, `by_names`, `by_tags`;
+- `helpers`: power/readiness waits, plan changes with `@previous-id` tags, reads with
+  previous-ID fallback, archive by OS type, server plan search;
+- errors: `CloudError` (status, code, message), `CloudConnectionError`, `NoResultsError`,
+  `WaitTimeout`, all `CloudClientError`.
+"""
+
+from __future__ import annotations
+
+from .client import FAKE_TIMINGS, REAL_TIMINGS, CloudClient, Timings, open_client
+from .conditions import (
+    FindCondition,
+    by_id,
+    by_names,
+    by_tags,
+    exact_match,
+    partial_match,
+    scalar,
+    tags_and,
+)
+from .config import CloudOptions, ProfileError
+from .errors import CloudClientError, CloudConnectionError, CloudError, NoResultsError, WaitTimeout
+from .ops.base import FindResult
+from .ops.disks import DiskCreate, DiskEdit, disk_plan_id
+from .ops.servers import SHARED, PlanChange, ServerCreate, ServerUpdate
+
+__all__ = [
+    "FAKE_TIMINGS",
+    "REAL_TIMINGS",
+    "SHARED",
+    "CloudClient",
+    "CloudClientError",
+    "CloudConnectionError",
+    "CloudError",
+    "CloudOptions",
+    "DiskCreate",
+    "DiskEdit",
+    "FindCondition",
+    "FindResult",
+    "NoResultsError",
+    "PlanChange",
+    "ProfileError",
+    "ServerCreate",
+    "ServerUpdate",
+    "Timings",
+    "WaitTimeout",
+    "by_id",
+    "by_names",
+    "by_tags",
+    "disk_plan_id",
+    "exact_match",
+    "open_client",
+    "partial_match",
+    "scalar",
+    "tags_and",
+]

@@ -1,0 +1,163 @@
+"""`CloudClient`: one typed entry point per resource family, over one `Caller`.
+
+    options = CloudOptions.from_env(profile=cfg.profile, token=cfg.token, secret=cfg.secret)
+    async with open_client(options) as client:
+        servers = await client.servers.find("is1a", by_names("web"))
+        elb = await client.elb.read(elb_id)
+
+`open_client(options)` gives a client for the real API, or — when `options.fake_mode` is set
+(`SAKURACLOUD_FAKE_MODE`) — one whose transport is the fake cloud's ASGI app in-process, on the
+store `SAKURACLOUD_FAKE_STORE_PATH` (or the per-user default). The code path is the same in
+both cases: every request is built, sent and parsed as HTTP.
+
+`client.timings` holds the wait/poll intervals the helpers use: upstream's real values, or
+short ones in fake mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .config import CloudOptions
+from .ops.appliances import LoadBalancerOps
+from .ops.catalog import ArchiveOps, AuthStatusOps, CDROMOps, IconOps, NoteOps, PrivateHostOps
+from .ops.disks import DiskOps
+from .ops.network import InterfaceOps, InternetOps, InternetPlanOps, PacketFilterOps, SwitchOps
+from .ops.servers import ServerOps, ServerPlanOps
+from .ops.services import DNSOps, GSLBOps, ProxyLBOps
+from .transport import Caller
+
+FAKE_API_ROOT = "http://fake-cloud.invalid/cloud/zone"
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Intervals and timeouts (seconds) of the power and readiness helpers (§3.6)."""
+
+    poll_interval: float = 5.0
+    poll_timeout: float = 60 * 60.0  # Core's override of the library default
+    power_retry_interval: float = 20.0  # between first power requests answered "still creating"
+    power_retry_timeout: float = 30 * 60.0
+    power_rerequest_interval: float = 20.0  # between repeated boot/shutdown requests while waiting
+
+
+REAL_TIMINGS = Timings()
+FAKE_TIMINGS = Timings(
+    poll_interval=0.01,
+    poll_timeout=60 * 60.0,
+    power_retry_interval=0.01,
+    power_retry_timeout=1.0,
+    power_rerequest_interval=0.01,
+)
+
+
+class CloudClient:
+    """The SAKURA Cloud IaaS API, one attribute per resource family."""
+
+    def __init__(
+        self,
+        options: CloudOptions,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        timings: Timings | None = None,
+        rate_limit: bool = True,
+        owned: Any = None,
+    ) -> None:
+        self.options = options
+        self.zones = options.zones
+        self.default_zone = options.default_zone
+        self.timings = timings or (FAKE_TIMINGS if options.fake_mode else REAL_TIMINGS)
+        self.caller = Caller(options, transport, rate_limit=rate_limit)
+        self._owned = owned  # something to close with the client (the in-process fake cloud)
+        z = options.default_zone
+        c = self.caller
+        self.auth_status = AuthStatusOps(c, z)
+        self.servers = ServerOps(c, z)
+        self.server_plans = ServerPlanOps(c, z)
+        self.disks = DiskOps(c, z)
+        self.interfaces = InterfaceOps(c, z)
+        self.switches = SwitchOps(c, z)
+        self.packet_filters = PacketFilterOps(c, z)
+        self.archives = ArchiveOps(c, z)
+        self.cdroms = CDROMOps(c, z)
+        self.private_hosts = PrivateHostOps(c, z)
+        self.icons = IconOps(c, z)
+        self.notes = NoteOps(c, z)
+        self.elb = ProxyLBOps(c, z)
+        self.gslb = GSLBOps(c, z)
+        self.dns = DNSOps(c, z)
+        self.internet = InternetOps(c, z)
+        self.routers = self.internet
+        self.internet_plans = InternetPlanOps(c, z)
+        self.load_balancers = LoadBalancerOps(c, z)
+
+    @property
+    def fake_mode(self) -> bool:
+        return self.options.fake_mode
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        profile: str = "",
+        token: str = "",
+        secret: str = "",
+        user_agent: str = "",
+        strict: bool = False,
+    ) -> CloudClient:
+        """`open_client(CloudOptions.from_env(...))`."""
+        return open_client(
+            CloudOptions.from_env(
+                profile=profile, token=token, secret=secret, user_agent=user_agent, strict=strict
+            )
+        )
+
+    async def aclose(self) -> None:
+        await self.caller.aclose()
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    async def __aenter__(self) -> CloudClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def open_client(
+    options: CloudOptions | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timings: Timings | None = None,
+) -> CloudClient:
+    """A client for `options` (default: `CloudOptions.from_env()`); in fake mode, backed by the fake.
+
+    Opening the fake's store can fail (`autoscaler.cloud.fake.StoreError`): a corrupt or
+    unwritable file is reported, never replaced.
+    """
+    if options is None:
+        options = CloudOptions.from_env()
+    if not options.api_root_url:
+        options = options.with_defaults()
+    if transport is not None or not options.fake_mode:
+        return CloudClient(options, transport, timings=timings)
+    from dataclasses import replace
+
+    from .config import fake_store_path
+    from .fake import FakeCloud
+
+    cloud = FakeCloud(fake_store_path(options), delay=options.fake_delay, default_zone=options.default_zone)
+    return CloudClient(
+        replace(options, api_root_url=FAKE_API_ROOT),
+        httpx.ASGITransport(app=cloud.app),
+        timings=timings,
+        rate_limit=False,
+        owned=cloud,
+    )

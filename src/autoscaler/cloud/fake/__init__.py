@@ -1,0 +1,46 @@
+"""The fake cloud: the SAKURA Cloud IaaS API as an ASGI app over a SQLite store.
+
+    cloud = FakeCloud("/tmp/fake.sqlite3", delay=0.2)
+    transport = httpx.ASGITransport(app=cloud.app)     # in-process, as `open_client` does
+    ...
+    cloud.close()
+
+or over real HTTP with `autoscaler fake-cloud serve --addr 127.0.0.1:8800`.
+
+It behaves like the real service wherever the autoscaler can tell: a server's plan change
+gives it a new ID (tags, disks and NICs kept), a router's bandwidth change a new ID and
+CreatedAt; power moves through `down`/`cleaning` for `delay` seconds before reaching `up`/
+`down`; disk copies are `migrating` for `delay` seconds; ModifiedAt moves on every change;
+settings updates check `SettingsHash`; finds honour filters, sort and paging; new IDs, MAC
+and shared-segment addresses come from pools. Its state survives restarts and may be shared by
+several processes (see store.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .app import FakeApp
+from .seed import seed_builtin
+from .store import Store, StoreError
+
+__all__ = ["FakeCloud", "StoreError"]
+
+
+class FakeCloud:
+    """A store plus the app answering API requests from it."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, delay: float = 0.0, default_zone: str = "is1a"
+    ) -> None:
+        self.store = Store(path, seed=seed_builtin)
+        self.delay = max(delay, 0.0)
+        self.default_zone = default_zone
+        self.app = FakeApp(self)
+
+    def reset(self) -> None:
+        """Forget every resource; the catalogue is seeded again."""
+        self.store.reset(seed_builtin)
+
+    def close(self) -> None:
+        self.store.close()

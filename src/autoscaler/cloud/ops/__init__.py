@@ -1,0 +1,1 @@
+"""Operations per resource family; `CloudClient` (client.py) exposes one instance of each."""
