@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
 
 import httpx
 
@@ -64,15 +63,13 @@ class CloudClient:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         timings: Timings | None = None,
-        rate_limit: bool = True,
-        owned: Any = None,
+        rate_limit: bool | None = None,
     ) -> None:
         self.options = options
         self.zones = options.zones
         self.default_zone = options.default_zone
         self.timings = timings or (FAKE_TIMINGS if options.fake_mode else REAL_TIMINGS)
         self.caller = Caller(options, transport, rate_limit=rate_limit)
-        self._owned = owned  # something to close with the client (the in-process fake cloud)
         z = options.default_zone
         c = self.caller
         self.auth_status = AuthStatusOps(c, z)
@@ -118,9 +115,6 @@ class CloudClient:
 
     async def aclose(self) -> None:
         await self.caller.aclose()
-        if self._owned is not None:
-            self._owned.close()
-            self._owned = None
 
     async def __aenter__(self) -> CloudClient:
         return self
@@ -150,14 +144,6 @@ def open_client(
         return CloudClient(options, transport, timings=timings)
     from dataclasses import replace
 
-    from .config import fake_store_path
-    from .fake import FakeCloud
+    from .fake import transport as fake_transport
 
-    cloud = FakeCloud(fake_store_path(options), delay=options.fake_delay, default_zone=options.default_zone)
-    return CloudClient(
-        replace(options, api_root_url=FAKE_API_ROOT),
-        httpx.ASGITransport(app=cloud.app),
-        timings=timings,
-        rate_limit=False,
-        owned=cloud,
-    )
+    return CloudClient(replace(options, api_root_url=FAKE_API_ROOT), fake_transport(options), timings=timings)

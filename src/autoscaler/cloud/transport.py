@@ -62,7 +62,7 @@ class Caller:
         options: CloudOptions,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
-        rate_limit: bool = True,
+        rate_limit: bool | None = None,
     ) -> None:
         self.options = options
         self.root = options.api_root_url.rstrip("/")
@@ -81,7 +81,9 @@ class Caller:
             headers=headers,
             timeout=float(options.http_request_timeout),
         )
-        self.limiter = RateLimiter(options.http_request_rate_limit if rate_limit else 0)
+        # The in-process fake needs no protection from request floods (None = "unless fake mode").
+        limited = not options.fake_mode if rate_limit is None else rate_limit
+        self.limiter = RateLimiter(options.http_request_rate_limit if limited else 0)
         # Upstream serialises every power request of the process; one client per process here.
         self.power_lock = asyncio.Lock()
 

@@ -19,12 +19,18 @@ several processes (see store.py).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+import httpx
 
 from .app import FakeApp
 from .seed import seed_builtin
 from .store import Store, StoreError
 
-__all__ = ["FakeCloud", "StoreError"]
+if TYPE_CHECKING:
+    from ..config import CloudOptions
+
+__all__ = ["FakeCloud", "FakeTransport", "StoreError", "transport"]
 
 
 class FakeCloud:
@@ -44,3 +50,27 @@ class FakeCloud:
 
     def close(self) -> None:
         self.store.close()
+
+
+class FakeTransport(httpx.ASGITransport):
+    """An httpx transport answering from a `FakeCloud` in-process; closing it closes the store."""
+
+    def __init__(self, cloud: FakeCloud) -> None:
+        super().__init__(app=cloud.app)
+        self.cloud = cloud
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        self.cloud.close()
+
+
+def transport(options: CloudOptions) -> FakeTransport:
+    """The in-process fake for these options: `SAKURACLOUD_FAKE_STORE_PATH` (or the per-user
+    default store) and `SAKURACLOUD_FAKE_DELAY`. Raises `StoreError` for an unusable store."""
+    from ..config import fake_store_path
+
+    return FakeTransport(
+        FakeCloud(
+            fake_store_path(options), delay=max(options.fake_delay, 0.0), default_zone=options.default_zone
+        )
+    )
