@@ -58,6 +58,11 @@ root = Group(
         "validate": ("autoscaler.cli.core", "validate_command", "validate autoscaler's core configuration"),
         "resources": ("autoscaler.cli.core", "resources", "list target resources"),
         "example": ("autoscaler.cli.core", "example", "show configuration example"),
+        "fake-cloud": (
+            "autoscaler.cli.fake_cloud",
+            "fake_cloud",
+            "A local fake SAKURA Cloud: seed, list, serve, reset",
+        ),
     },
     hidden_commands=("core", "server"),
 )

@@ -196,7 +196,7 @@ def new_router(
         "BandWidthMbps": band_width_mbps,
         "NetworkMaskLen": network_mask_len,
     }
-    ctx.stamp_new(router)
+    router["CreatedAt"] = ctx.now_text  # routers have no ModifiedAt
     switch = new_switch(ctx, name)
     switch["Subnets"] = [
         {
@@ -268,7 +268,7 @@ def update_router(ctx: Ctx, req: Request) -> Reply:
         router["Tags"] = body.tags()
     if body.has("Icon"):
         router["Icon"] = check_ref(ctx, "Icon", body.id("Icon"), "Internet.Icon", global_=True)
-    ctx.tx.put("Internet", ctx.zone, ctx.touch(router))
+    ctx.tx.put("Internet", ctx.zone, router)
     return ok("Internet", ctx.views.internet(router))
 
 
@@ -282,7 +282,7 @@ def update_bandwidth(ctx: Ctx, req: Request) -> Reply:
     new["ID"] = pool.next_id(ctx.tx)
     new["BandWidthMbps"] = mbps
     new["ServiceClass"] = f"cloud/internet/router/{mbps}m"
-    ctx.stamp_new(new)
+    new["CreatedAt"] = ctx.now_text
     ctx.tx.delete("Internet", ctx.zone, int(old["ID"]))
     ctx.tx.put("Internet", ctx.zone, new)
     switch = ctx.tx.get("Switch", ctx.zone, int(old.get("_switch") or 0))
