@@ -58,8 +58,8 @@ class CloudOptions:
     http_request_timeout: int = 0  # seconds
     http_request_rate_limit: int = 0  # requests per second
     retry_max: int = 0
-    retry_wait_min: int = 0  # seconds
-    retry_wait_max: int = 0  # seconds
+    retry_wait_min: float = 0  # seconds
+    retry_wait_max: float = 0  # seconds
     user_agent: str = ""
     trace: bool = False
     trace_only_error: bool = False

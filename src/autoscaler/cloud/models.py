@@ -45,7 +45,7 @@ class InstanceInfo(WireModel):
     before_status: str = ""
     status_changed_at: datetime | None = None
     host: HostInfo | None = None
-    cdrom: Ref | None = Field(default=None, alias="CDROM")
+    cdrom: Ref | None = None
 
 
 class Subnet(WireModel):
@@ -147,7 +147,7 @@ class ServerPlan(WireModel):
     cpu_model: str = ""
     commitment: str = ""
     generation: int = 0
-    confidential_vm: bool = Field(default=False, alias="ConfidentialVM")
+    confidential_vm: bool = False
     availability: str = ""
 
     @property
@@ -294,7 +294,7 @@ class PacketFilter(Resource):
 
 
 class Note(Resource):
-    class_: str = Field(default="", alias="Class")
+    class_: str = ""
     content: str = ""
     scope: str = ""
     availability: str = ""
@@ -354,12 +354,12 @@ class Account(WireModel):
     id: ID = 0
     name: str = ""
     code: str = ""
-    class_: str = Field(default="", alias="Class")
+    class_: str = ""
 
 
 class Member(WireModel):
     code: str = ""
-    class_: str = Field(default="", alias="Class")
+    class_: str = ""
 
 
 class AuthStatus(WireModel):
@@ -368,7 +368,7 @@ class AuthStatus(WireModel):
     auth_class: str = ""
     auth_method: str = ""
     external_permission: str = ""
-    is_api_key: bool = Field(default=False, alias="IsAPIKey")
+    is_api_key: bool = False
     operation_penalty: str = ""
     permission: str = ""
 
@@ -377,7 +377,7 @@ class AuthStatus(WireModel):
 
 
 class Provider(WireModel):
-    class_: str = Field(default="", alias="Class")
+    class_: str = ""
 
 
 class ProxyLBServer(WireModel):
@@ -401,7 +401,7 @@ class ProxyLBSettings(WireModel):
     sticky_session: dict[str, Any] = Field(default_factory=dict)
     timeout: dict[str, Any] = Field(default_factory=dict)
     gzip: dict[str, Any] = Field(default_factory=dict)
-    backend_http_keep_alive: dict[str, Any] | None = Field(default=None, alias="BackendHttpKeepAlive")
+    backend_http_keep_alive: dict[str, Any] | None = None
     monitoring_suite_log: dict[str, Any] | None = None
     proxy_protocol: dict[str, Any] = Field(default_factory=dict)
     syslog: dict[str, Any] = Field(default_factory=dict)
@@ -427,7 +427,7 @@ class ProxyLBSettings(WireModel):
 
 
 class ProxyLBStatus(WireModel):
-    use_vip_failover: bool = Field(default=False, alias="UseVIPFailover")
+    use_vip_failover: bool = False
     region: str = ""
     proxy_networks: list[str] = Field(default_factory=list)
     fqdn: str = ""
@@ -482,7 +482,7 @@ class ProxyLBHealthServer(WireModel):
 class ProxyLBHealth(WireModel):
     active_conn: int = 0
     cps: float = 0
-    current_vip: str = Field(default="", alias="CurrentVIP")
+    current_vip: str = ""
     servers: list[ProxyLBHealthServer] = Field(default_factory=list)
 
     @field_validator("servers", mode="before")
@@ -545,7 +545,7 @@ class GSLB(Resource):
 class DNSRecord(WireModel):
     name: str = ""
     type: str = ""
-    rdata: str = Field(default="", alias="RData")
+    rdata: str = ""
     ttl: int = 0
 
 
@@ -620,7 +620,7 @@ class LBNetwork(WireModel):
 class LBRemark(WireModel):
     network: LBNetwork = Field(default_factory=LBNetwork)
     switch: Ref | None = None
-    vrrp: dict[str, Any] | None = Field(default=None, alias="VRRP")
+    vrrp: dict[str, Any] | None = None
     servers: list[dict[str, Any]] = Field(default_factory=list)
     zone: Ref | None = None
     plan: Ref | None = None
@@ -629,7 +629,7 @@ class LBRemark(WireModel):
 class LoadBalancer(Resource):
     SETTINGS_KEY: ClassVar[str] = "LoadBalancer"
     availability: str = ""
-    class_: str = Field(default="", alias="Class")
+    class_: str = ""
     instance: InstanceInfo = Field(default_factory=InstanceInfo)
     remark: LBRemark = Field(default_factory=LBRemark)
     settings: list[LBVirtualIP] = Field(

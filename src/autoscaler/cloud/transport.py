@@ -22,6 +22,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -38,20 +39,33 @@ API_PATH = "api/cloud/1.1"
 class RateLimiter:
     """Space requests 1/rate seconds apart, allowing up to `slack` saved-up slots."""
 
-    def __init__(self, per_second: int, slack: int = 10) -> None:
+    def __init__(
+        self,
+        per_second: int,
+        slack: int = 10,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
         self.slack = slack * self.interval
+        self.clock = clock
+        self.sleep = sleep
         self._last: float | None = None  # when the previous request was allowed to go
 
-    async def take(self) -> None:
+    def reserve(self) -> float:
+        """Book the next slot; how long to wait for it."""
         if self.interval <= 0:
-            return
-        now = time.monotonic()
+            return 0.0
+        now = self.clock()
         # Idle time earns at most `slack` worth of immediate requests.
         slot = now if self._last is None else max(self._last + self.interval, now - self.slack)
         self._last = slot
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        return max(slot - now, 0.0)
+
+    async def take(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            await self.sleep(wait)
 
 
 class Caller:

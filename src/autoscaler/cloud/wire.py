@@ -16,7 +16,7 @@ it did not understand).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
@@ -47,6 +47,8 @@ _ACRONYMS = {
     "dhcp": "DHCP",
     "ssh": "SSH",
     "kms": "KMS",
+    "api": "API",
+    "vrrp": "VRRP",
 }
 
 
@@ -131,7 +133,7 @@ class WireModel(BaseModel):
     )
 
     @classmethod
-    def from_wire(cls, data: Any) -> Any:
+    def from_wire(cls, data: Any) -> Self:
         """Parse the wire JSON object (a dict); `None` gives the default instance."""
         return cls.model_validate(data if data is not None else {})
 

@@ -20,7 +20,9 @@ def now() -> float:
 
 
 def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+    # Milliseconds (the real API shows whole seconds): two changes within one second must
+    # still be told apart by the Core's cooldown.
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="milliseconds")
 
 
 def start_power(record: Record, target: str, current: str, at: float, delay: float) -> None:
