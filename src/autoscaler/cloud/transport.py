@@ -83,7 +83,8 @@ class Caller:
         headers = {
             "X-Requested-With": "XMLHttpRequest",
             "X-Sakura-Bigint-As-Int": "1",
-            "User-Agent": options.user_agent,
+            # Upstream's UA ends in a space when nothing is appended; HTTP forbids it at the end.
+            "User-Agent": options.user_agent.strip(),
         }
         if options.accept_language:
             headers["Accept-Language"] = options.accept_language
