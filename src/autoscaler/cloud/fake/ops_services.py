@@ -300,7 +300,8 @@ def _elb_plan(service_class: str) -> int:
     if len(parts) != 4 or parts[:2] != ["cloud", "proxylb"] or parts[2] not in ("plain", "anycast"):
         raise bad_request(f"ServiceClass {service_class!r} is not an ELB service class")
     if not parts[3].isdigit() or int(parts[3]) not in ELB_PLANS:
-        raise bad_request(f"ServiceClass {service_class!r}: plan is not offered")
+        plans = ", ".join(map(str, ELB_PLANS))
+        raise bad_request(f"ServiceClass {service_class!r}: plan {parts[3]} is not offered (plans: {plans})")
     return int(parts[3])
 
 
