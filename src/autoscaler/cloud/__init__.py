@@ -23,22 +23,59 @@ Entry points:
 
 from __future__ import annotations
 
-from .client import FAKE_TIMINGS, REAL_TIMINGS, CloudClient, Timings, open_client
-from .conditions import (
-    FindCondition,
-    by_id,
-    by_names,
-    by_tags,
-    exact_match,
-    partial_match,
-    scalar,
-    tags_and,
-)
-from .config import CloudOptions, ProfileError
-from .errors import CloudClientError, CloudConnectionError, CloudError, NoResultsError, WaitTimeout
-from .ops.base import FindResult
-from .ops.disks import DiskCreate, DiskEdit, disk_plan_id
-from .ops.servers import SHARED, PlanChange, ServerCreate, ServerUpdate
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import FAKE_TIMINGS, REAL_TIMINGS, CloudClient, Timings, open_client
+    from .conditions import (
+        FindCondition,
+        by_id,
+        by_names,
+        by_tags,
+        exact_match,
+        partial_match,
+        scalar,
+        tags_and,
+    )
+    from .config import CloudOptions, ProfileError
+    from .errors import CloudClientError, CloudConnectionError, CloudError, NoResultsError, WaitTimeout
+    from .ops.base import FindResult
+    from .ops.disks import DiskCreate, DiskEdit, disk_plan_id
+    from .ops.servers import SHARED, PlanChange, ServerCreate, ServerUpdate
+
+# Exported name → module. Loaded on first use, so `autoscaler.cloud.fake` (and a command that
+# only needs the store) does not pay for the client's models.
+_EXPORTS = {
+    "FAKE_TIMINGS": ".client",
+    "REAL_TIMINGS": ".client",
+    "CloudClient": ".client",
+    "Timings": ".client",
+    "open_client": ".client",
+    "FindCondition": ".conditions",
+    "by_id": ".conditions",
+    "by_names": ".conditions",
+    "by_tags": ".conditions",
+    "exact_match": ".conditions",
+    "partial_match": ".conditions",
+    "scalar": ".conditions",
+    "tags_and": ".conditions",
+    "CloudOptions": ".config",
+    "ProfileError": ".config",
+    "CloudClientError": ".errors",
+    "CloudConnectionError": ".errors",
+    "CloudError": ".errors",
+    "NoResultsError": ".errors",
+    "WaitTimeout": ".errors",
+    "FindResult": ".ops.base",
+    "DiskCreate": ".ops.disks",
+    "DiskEdit": ".ops.disks",
+    "disk_plan_id": ".ops.disks",
+    "SHARED": ".ops.servers",
+    "PlanChange": ".ops.servers",
+    "ServerCreate": ".ops.servers",
+    "ServerUpdate": ".ops.servers",
+}
 
 __all__ = [
     "FAKE_TIMINGS",
@@ -70,3 +107,12 @@ __all__ = [
     "scalar",
     "tags_and",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
