@@ -18,7 +18,9 @@ from .conftest import Served, serve
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fake-cloud" / "web.yaml"
 
 
-def run(*args: str, store: Path | None = None, env_store: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, store: Path | None = None, env_store: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAKURACLOUD_")}
     if env_store is not None:
         env["SAKURACLOUD_FAKE_STORE_PATH"] = str(env_store)
@@ -36,11 +38,21 @@ def test_seed_list_reset(tmp_path: Path) -> None:
     store = tmp_path / "cli.sqlite3"
     seeded = run("seed", str(EXAMPLE), env_store=store)
     assert seeded.returncode == 0, seeded.stderr
-    assert seeded.stdout.startswith(f"seeded {EXAMPLE} into {store}: 1 switches, 1 routers, 2 disks, 2 servers")
+    assert seeded.stdout.startswith(
+        f"seeded {EXAMPLE} into {store}: 1 switches, 1 routers, 2 disks, 2 servers"
+    )
 
     table = run("list", store=store)
     assert table.returncode == 0, table.stderr
-    for text in ("servers:", "web-001", "web-002", "elbs:", "web-elb", "load-balancers:", "192.168.10.100:80"):
+    for text in (
+        "servers:",
+        "web-001",
+        "web-002",
+        "elbs:",
+        "web-elb",
+        "load-balancers:",
+        "192.168.10.100:80",
+    ):
         assert text in table.stdout
     lines = run("list", "servers", store=store).stdout.splitlines()
     assert lines[0].split()[:5] == ["ZONE", "ID", "NAME", "PLAN", "STATUS"]
@@ -49,7 +61,10 @@ def test_seed_list_reset(tmp_path: Path) -> None:
     data = json.loads(run("list", "servers", "--output", "json", store=store).stdout)
     assert [s["Name"] for s in data] == ["web-001", "web-002"]
     assert all(s["Instance"]["Status"] == "up" and s["ZoneName"] == "is1a" for s in data)
-    assert json.loads(run("list", "elbs", "-o", "json", "--zone", "tk1a", store=store).stdout)[0]["Name"] == "web-elb"
+    assert (
+        json.loads(run("list", "elbs", "-o", "json", "--zone", "tk1a", store=store).stdout)[0]["Name"]
+        == "web-elb"
+    )
     assert json.loads(run("list", "servers", "-o", "json", "--zone", "tk1a", store=store).stdout) == []
 
     reset = run("reset", store=store)

@@ -37,12 +37,17 @@ class FakeCloud:
     """A store plus the app answering API requests from it."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, delay: float = 0.0, default_zone: str = "is1a"
+        self,
+        path: str | os.PathLike[str],
+        *,
+        delay: float = 0.0,
+        default_zone: str = "is1a",
+        require_auth: bool = True,
     ) -> None:
         self.store = Store(path, seed=seed_builtin)
         self.delay = max(delay, 0.0)
         self.default_zone = default_zone
-        self.app = FakeApp(self)
+        self.app = FakeApp(self, require_auth=require_auth)
 
     def reset(self) -> None:
         """Forget every resource; the catalogue is seeded again."""
@@ -69,8 +74,10 @@ def transport(options: CloudOptions) -> FakeTransport:
     default store) and `SAKURACLOUD_FAKE_DELAY`. Raises `StoreError` for an unusable store."""
     from ..config import fake_store_path
 
-    return FakeTransport(
-        FakeCloud(
-            fake_store_path(options), delay=max(options.fake_delay, 0.0), default_zone=options.default_zone
-        )
+    cloud = FakeCloud(
+        fake_store_path(options),
+        delay=max(options.fake_delay, 0.0),
+        default_zone=options.default_zone,
+        require_auth=False,  # upstream's fake mode never looks at credentials
     )
+    return FakeTransport(cloud)

@@ -1,7 +1,8 @@
 """The fake cloud's ASGI app: the API's URLs, auth, envelopes and errors.
 
 Requests look like the real API's: `<anything>/<zone>/api/cloud/1.1/<resource path>`, HTTP
-Basic auth (any token and secret are accepted, missing credentials are not), a JSON body on
+Basic auth (any token and secret are accepted; missing credentials are not, unless the app
+answers in-process for fake mode), a JSON body on
 writes, a find condition as the raw query string on finds. Answers are the API's envelopes;
 failures use its error envelope (`is_fatal`, `serial`, `status`, `error_code`, `error_msg`):
 an unknown path is 404, a known path with another method 405, a malformed body or query 400,
@@ -56,8 +57,11 @@ def _authorized(headers: dict[bytes, bytes]) -> bool:
 class FakeApp:
     """ASGI 3 application over one `FakeCloud`."""
 
-    def __init__(self, cloud: FakeCloud) -> None:
+    def __init__(self, cloud: FakeCloud, *, require_auth: bool = True) -> None:
         self.cloud = cloud
+        # Served over HTTP the fake asks for credentials like the API; in fake mode (in-process)
+        # it does not, as upstream's fake mode never looks at them.
+        self.require_auth = require_auth
         self._zones: set[str] | None = None
 
     def zones(self) -> set[str]:
@@ -117,7 +121,7 @@ class FakeApp:
     ) -> tuple[int, bytes]:
         path = raw_path.split(b"?", 1)[0].decode("utf-8", errors="replace")
         try:
-            if not _authorized(headers):
+            if self.require_auth and not _authorized(headers):
                 raise ApiError(
                     401, "unauthorized", "API key is required: send the token and secret with Basic auth"
                 )
