@@ -144,22 +144,23 @@ class FakeApp:
                 f"unknown API endpoint: {method} {path} (expected .../<zone>/api/cloud/1.1/...)",
             )
         zone, op = match.group("zone"), match.group("path")
-        known = [r for r in ROUTES if r.pattern.match(op)]
+        known = [(r, m) for r in ROUTES if (m := r.pattern.match(op))]
         if not known:
             raise ApiError(404, "not_found", f"unknown API endpoint: {method} {op}")
-        chosen = next((r for r in known if r.method == method), None)
+        chosen = next(((r, m) for r, m in known if r.method == method), None)
         if chosen is None:
-            allowed = ", ".join(sorted({r.method for r in known}))
+            allowed = ", ".join(sorted({r.method for r, _ in known}))
             raise ApiError(405, "method_not_allowed", f"{method} is not allowed on {op} (allowed: {allowed})")
+        route, found = chosen
         if zone not in self.zones():
             raise ApiError(
                 404, "not_found", f"zone {zone!r} is not served (zones: {', '.join(sorted(self.zones()))})"
             )
-        params = chosen.pattern.match(op).groupdict()  # type: ignore[union-attr]
+        params = found.groupdict()
         body = Body(parse_body(raw_body)) if method != "GET" else Body(None)
         find = parse_query(query) if method == "GET" else Find()
         request = Request(params=params, body=body, find=find)
         store = self.cloud.store
-        with store.write() if chosen.writes else store.read() as tx:
+        with store.write() if route.writes else store.read() as tx:
             ctx = Ctx(tx=tx, zone=zone, at=now(), delay=self.cloud.delay)
-            return chosen.handler(ctx, request)
+            return route.handler(ctx, request)

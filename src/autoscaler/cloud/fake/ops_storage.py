@@ -103,11 +103,14 @@ def _new_disk(ctx: Ctx, body: Body) -> Record:
 def _apply_edit(ctx: Ctx, disk: Record, edit: Body) -> None:
     """A disk edit: the host name and NIC[0]'s address become visible on the server."""
     note_ids = []
+    scripts = []  # as they are now: the notes may be deleted right after the edit
     for i, item in enumerate(edit.array("Notes")):
         note_id = Body(item, f"Config.Notes[{i}]").number("ID")
-        if ctx.tx.get("Note", GLOBAL, note_id) is None:
+        note = ctx.tx.get("Note", GLOBAL, note_id)
+        if note is None:
             raise bad_request(f"Config.Notes[{i}]: Note[ID:{note_id}] is not found")
         note_ids.append(note_id)
+        scripts.append(str(note.get("Content", "")))
     for i, item in enumerate(edit.array("SSHKeys")):
         key = Body(item, f"Config.SSHKeys[{i}]")
         if not key.text("PublicKey") and not key.number("ID"):
@@ -127,8 +130,7 @@ def _apply_edit(ctx: Ctx, disk: Record, edit: Body) -> None:
         "ChangePartitionUUID": edit.flag("ChangePartitionUUID"),
         "Background": edit.flag("Background"),
         "PasswordSet": bool(edit.text("Password")),
-        # The startup scripts as they were when the disk was edited (notes may be deleted next).
-        "Scripts": [str(ctx.tx.get("Note", GLOBAL, n).get("Content", "")) for n in note_ids],  # type: ignore[union-attr]
+        "Scripts": scripts,
     }
     server_id = int(disk.get("_server") or 0)
     if not server_id:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -111,14 +112,17 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, "" if value is None else str(value))
 
 
+def _field_key(name: str, record: Record) -> tuple[int, Any]:
+    return _sort_key(lookup(record, name))
+
+
 def apply(records: list[Record], find: Find) -> tuple[int, list[Record]]:
     """(total matches, the page of matches) in the requested order."""
     hits = [r for r in records if matches(r, find.filter)]
     hits.sort(key=lambda r: int(r.get("ID") or 0))
-    for spec in reversed(find.sort):
-        desc = spec.startswith("-")
+    for spec in reversed(find.sort):  # stable sorts: the first key ends up the primary one
         name = spec.lstrip("-+")
-        hits.sort(key=lambda r, n=name: _sort_key(lookup(r, n)), reverse=desc)  # type: ignore[misc]
+        hits.sort(key=partial(_field_key, name), reverse=spec.startswith("-"))
     total = len(hits)
     page = hits[find.from_ :]
     if find.count:

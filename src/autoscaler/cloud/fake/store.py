@@ -42,6 +42,7 @@ class Tx:
     def __init__(self, db: sqlite3.Connection, where: str) -> None:
         self.db = db
         self.where = where
+        self.version = 0  # counts writes, so cached reads know when they are stale
 
     def _decode(self, kind: str, zone: str, id_: int, raw: str) -> Record:
         try:
@@ -80,11 +81,13 @@ class Tx:
             "ON CONFLICT (kind, zone, id) DO UPDATE SET data = excluded.data",
             (kind, zone, id_, text),
         )
+        self.version += 1
 
     def delete(self, kind: str, zone: str, id_: int) -> bool:
         cur = self.db.execute(
             "DELETE FROM resources WHERE kind = ? AND zone = ? AND id = ?", (kind, zone, id_)
         )
+        self.version += 1
         return cur.rowcount > 0
 
     def locate(self, id_: int) -> list[tuple[str, str]]:

@@ -59,20 +59,23 @@ class Views:
         self.tx = tx
         self.zone = zone
         self.at = at
-        self._nics: list[Record] | None = None
-        self._disks: list[Record] | None = None
+        self._cache: dict[str, tuple[int, list[Record]]] = {}
 
     # --- shared lookups --------------------------------------------------------------------------
 
+    def _all(self, kind: str) -> list[Record]:
+        """Every record of a kind in the zone, read again after any write of this transaction."""
+        cached = self._cache.get(kind)
+        if cached is None or cached[0] != self.tx.version:
+            cached = (self.tx.version, [settle(r, self.at) for r in self.tx.all(kind, self.zone)])
+            self._cache[kind] = cached
+        return cached[1]
+
     def nics(self) -> list[Record]:
-        if self._nics is None:
-            self._nics = self.tx.all("Interface", self.zone)
-        return self._nics
+        return self._all("Interface")
 
     def disks(self) -> list[Record]:
-        if self._disks is None:
-            self._disks = [settle(d, self.at) for d in self.tx.all("Disk", self.zone)]
-        return self._disks
+        return self._all("Disk")
 
     def nics_of(self, server_id: int) -> list[Record]:
         return sorted(
