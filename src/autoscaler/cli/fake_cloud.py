@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -359,17 +358,6 @@ def _run_reset(**kw: Any) -> None:
     click.echo(f"reset {path}: every resource removed, catalogue seeded")
 
 
-def _nodelay(sock: socket.socket) -> socket.socket:
-    """The listener marked as TCP, so asyncio sets TCP_NODELAY on each connection it accepts.
-
-    A socket made without an explicit protocol reports proto 0, and asyncio then leaves Nagle's
-    algorithm on: a response's head and body sit 40 ms apart on a kept-alive connection.
-    """
-    tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-    tcp.setblocking(False)
-    return tcp
-
-
 def _run_serve(**kw: Any) -> None:
     ctx = click.get_current_context()
     logger = global_options(ctx).logger().bind(("from", "autoscaler-fake-cloud"))
@@ -391,7 +379,7 @@ def _run_serve(**kw: Any) -> None:
     cloud = _open(kw["store"], delay)
     try:
         try:
-            sock = _nodelay(bind_tcp(kw["addr"]))
+            sock = bind_tcp(kw["addr"])
         except (OSError, ValueError) as exc:
             raise CommandError(f"--addr: {exc}") from None
 

@@ -28,7 +28,9 @@ def bind_tcp(address: str, backlog: int = 128) -> socket.socket:
     """A listening socket for a Go-style `host:port` (`:port` = all interfaces, port 0 = any)."""
     ip, port = resolve_tcp(address)
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so (else
+    # small responses wait ~40 ms for delayed ACKs).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6 and ip == "::":
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
