@@ -9,6 +9,7 @@ mapped back to the line and column of the offending key, so a message reads
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,41 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """PyYAML with the YAML 1.2 core schema's plain scalars, as upstream's YAML library reads.
+
+    YAML 1.1 (PyYAML's default) would turn `yes`/`no`/`on`/`off` into booleans, `0777` into
+    an octal number and `1:30` into a sexagesimal 90; a configuration must mean the same here
+    as it does upstream, so those stay strings.
+    """
+
+
+Yaml12Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+):
+    Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # a leading zero is decimal in YAML 1.2
+
+
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def _at(source: str, node: yaml.Node) -> str:
     mark = _mark(node)
     return f"{source}:{mark.line}:{mark.column}"
@@ -93,7 +129,7 @@ def _construct(
             items.append(_construct(item, (*path, i), marks, source, values))
         return items
     # Scalars are typed by the tag the composer resolved (int, bool, null, timestamp, str...).
-    constructor = yaml.SafeLoader("")
+    constructor = Yaml12Loader("")
     try:
         return constructor.construct_object(node)
     finally:
@@ -103,7 +139,7 @@ def _construct(
 def parse_text(text: str, source: str) -> Document:
     """Parse one YAML document (empty text gives `None` data)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=Yaml12Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
