@@ -62,15 +62,22 @@ def open_transport(config: Config) -> Transport:
                 f"initializing API Client failed: fake mode is not available: {exc}"
             ) from None
     return CallerTransport(
-        Caller(options, http_transport), options.zones, options.default_zone, options.fake_mode
+        Caller(options, http_transport),
+        options.zones,
+        options.default_zone,
+        options.fake_mode,
+        max(options.fake_delay, 0.0),
     )
 
 
 class CallerTransport:
     """`autoscaler.cloud`'s Caller as the Core's Transport (errors mapped to CloudError)."""
 
-    def __init__(self, caller: Any, zones: tuple[str, ...], default_zone: str, fake: bool) -> None:
+    def __init__(
+        self, caller: Any, zones: tuple[str, ...], default_zone: str, fake: bool, fake_delay: float = 0.0
+    ) -> None:
         self.caller = caller
+        self.fake_delay = fake_delay  # the fake cloud's transition time (SAKURACLOUD_FAKE_DELAY)
         self.zones = zones or DEFAULT_ZONES
         self.default_zone = default_zone or "is1a"
         self.fake = fake

@@ -62,5 +62,5 @@ class ELBVerticalScaler(Handler):
             {"CommonServiceItem": {"ServiceClass": f"cloud/proxylb/{kind}/{desired.plan}"}},
         )
         new_id = wire_id(answer.get("CommonServiceItem") or {}) or desired.id
-        await grace_sleep(request.setup_grace_period, reporter.running)
+        await grace_sleep(self.ops, request.setup_grace_period, reporter.running)
         await reporter.done(f"plan changed: {{ID:{new_id}, CPS:{desired.plan}}}")

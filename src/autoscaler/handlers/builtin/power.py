@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ...durations import go_duration
 from .api import CloudError, CloudOps, Wire
 
 
@@ -122,7 +124,21 @@ def previous_id_tags(tags: list[str], current_id: str) -> list[str] | None:
     return sorted([*kept, f"@previous-id={current_id}"])
 
 
-async def grace_sleep(seconds: int, running: object) -> None:
-    if seconds > 0:
-        await running(f"waiting for setup to complete: setup_grace_period={seconds}")  # type: ignore[operator]
-        await asyncio.sleep(seconds)
+def grace_for(ops: CloudOps, seconds: int) -> float:
+    """How long the setup grace period really lasts.
+
+    On the fake cloud there is no software to set up on a server that just came up, so the
+    wait is cut to the fake's own transition time (`SAKURACLOUD_FAKE_DELAY`, default 0).
+    """
+    if not getattr(ops.transport, "fake", False):
+        return float(seconds)
+    return min(float(seconds), max(float(getattr(ops.transport, "fake_delay", 0.0)), 0.0))
+
+
+async def grace_sleep(ops: CloudOps, seconds: int, running: Callable[[str], Awaitable[None]]) -> None:
+    if seconds <= 0:
+        return
+    wait = grace_for(ops, seconds)
+    note = "" if wait == seconds else f" (fake cloud: {go_duration(wait)})"
+    await running(f"waiting for setup to complete: setup_grace_period={seconds}{note}")
+    await asyncio.sleep(wait)

@@ -43,7 +43,7 @@ class RouterVerticalScaler(Handler):
         )
         changed = answer.get("Internet") or {}
         new_id = wire_id(changed) or desired.id
-        await grace_sleep(request.setup_grace_period, reporter.running)
+        await grace_sleep(self.ops, request.setup_grace_period, reporter.running)
         await reporter.done(
             f"plan changed: {{ID:{new_id}, BandWidth:{changed.get('BandWidthMbps', desired.band_width)}Mbps}}"
         )

@@ -112,7 +112,7 @@ class ServerHorizontalScaler(Handler):
             )
         await reporter.running("starting...")
         await boot(self.ops, zone, server_id, instance.cloud_config)
-        await grace_sleep(request.setup_grace_period, reporter.running)
+        await grace_sleep(self.ops, request.setup_grace_period, reporter.running)
         await reporter.done("started")
 
     async def _create_disk(

@@ -35,7 +35,7 @@ class ServerVerticalScaler(Handler):
             await reporter.running("starting...")
             await boot(self.ops, zone, new_id)
             await reporter.running("started")
-        await grace_sleep(request.setup_grace_period, reporter.running)
+        await grace_sleep(self.ops, request.setup_grace_period, reporter.running)
         await reporter.done()
 
     async def _change_plan(self, zone: str, server_id: str, desired: pb.Server) -> str:
