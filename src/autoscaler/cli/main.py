@@ -58,13 +58,15 @@ root = Group(
         "validate": ("autoscaler.cli.core", "validate_command", "validate autoscaler's core configuration"),
         "resources": ("autoscaler.cli.core", "resources", "list target resources"),
         "example": ("autoscaler.cli.core", "example", "show configuration example"),
+        "inputs": ("autoscaler.cli.inputs", "inputs", "A set of sub commands to manage autoscaler's inputs"),
+        "input": ("autoscaler.cli.inputs", "inputs", "A set of sub commands to manage autoscaler's inputs"),
         "fake-cloud": (
             "autoscaler.cli.fake_cloud",
             "fake_cloud",
             "A local fake SAKURA Cloud: seed, list, serve, reset",
         ),
     },
-    hidden_commands=("core", "server"),
+    hidden_commands=("core", "server", "input"),
 )
 root.add_command(version)
 

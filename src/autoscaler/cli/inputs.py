@@ -1,0 +1,354 @@
+"""`autoscaler inputs ...` (alias `input`): direct, and the four webhook inputs.
+
+Flag validation follows upstream's pre-run: the log flags first, then every check of the
+command, all errors merged into one multi-error. The webhook inputs then run the shared HTTP
+server (autoscaler.inputs.server) until SIGTERM/SIGINT, and exit 0 after draining.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from ..wire.dial import CORE_SOCKET_CANDIDATES
+from .cobra import Command, CommandError, Flag, Group, fail
+from .flags import (
+    Rule,
+    check,
+    collect,
+    file_path,
+    global_options,
+    oneof,
+    optional,
+    printascii,
+    required,
+    validate,
+)
+
+MAX_FIELD = 1024
+DIRECT_PATH = "autoscaler inputs direct"  # cobra names the canonical path, even via `input`
+REQUEST_TYPES = ("up", "down", "keep")
+HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+DEST_HELP = (
+    "Address of the gRPC endpoint of AutoScaler Core. If no value is specified, the first of "
+    f"[{', '.join(CORE_SOCKET_CANDIDATES)}] whose socket file exists is used"
+)
+CONFIG_HELP = "Filepath to Inputs additional configuration file"
+
+
+def max_length(limit: int) -> Rule:
+    def rule(name: str, value: str) -> str | None:
+        return None if len(value) <= limit else f"{name}: max={limit}"
+
+    return rule
+
+
+class GoFlagsCommand(Command):
+    """A command whose bool flags also take pflag's `--flag=true|false` form."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        flags = [p for p in self.params if isinstance(p, Flag)]
+        bools = {o for p in flags if p.type_name == "bool" for o in p.opts}
+        valued = {o for p in flags if p.type_name != "bool" for o in p.opts}
+        rewritten: list[str] = []
+        rest = list(args)
+        while rest:
+            arg = rest.pop(0)
+            name, eq, value = arg.partition("=")
+            if arg == "--":
+                rewritten += [arg, *rest]
+                break
+            if arg in valued and rest:
+                rewritten += [arg, rest.pop(0)]  # the next word is this flag's value
+            elif eq and name in bools:
+                if value not in GO_TRUE + GO_FALSE:
+                    raise CommandError(
+                        f'invalid argument "{value}" for "{name}" flag: '
+                        f'strconv.ParseBool: parsing "{value}": invalid syntax'
+                    )
+                if value in GO_TRUE:
+                    rewritten.append(name)
+            else:
+                rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+def _dest_flag() -> Flag:
+    return Flag(["--dest"], default="", usage=DEST_HELP)
+
+
+def _config_flag() -> Flag:
+    return Flag(["--config"], default="", usage=CONFIG_HELP)
+
+
+def _parse_duration(name: str, raw: str) -> float:
+    from .handlers import parse_flag_value
+
+    value = float(parse_flag_value(name, raw, "duration"))
+    if value < 0:
+        raise CommandError(f"{name}: must not be negative")
+    return value
+
+
+# --- direct ------------------------------------------------------------------------------------
+
+
+def _run_direct(**kw: Any) -> None:
+    ctx = click.get_current_context()
+    args: Sequence[str] = kw["args"]
+    if len(args) != 1:
+        raise CommandError(f"accepts 1 arg(s), received {len(args)}")
+    if args[0] not in REQUEST_TYPES:
+        raise CommandError(f'invalid argument "{args[0]}" for "{DIRECT_PATH}"')
+    global_options(ctx)
+    text = (printascii, max_length(MAX_FIELD))
+    params: list[str | None] = list(
+        collect(
+            check("--source", kw["source"], required, *text),
+            check("--resource-name", kw["resource_name"], required, *text),
+            check("--desired-state-name", kw["desired_state_name"], optional(*text)),
+        )
+    )
+    # Upstream checks --config only when every parameter is valid.
+    dest: list[str | None] = [check("--dest", kw["dest"], optional(printascii))]
+    validate(dest + (params or [check("--config", kw["config"], optional(file_path))]))
+    from ..inputs.direct import exit_code, reply_line, send
+    from ..inputs.forward import ForwardError
+    from ..inputs.request import ScalingRequest
+
+    request = ScalingRequest(
+        source=kw["source"],
+        resource_name=kw["resource_name"],
+        request_type=args[0],
+        desired_state_name=kw["desired_state_name"],
+        sync=kw["sync"],
+    )
+    try:
+        response = asyncio.run(send(kw["dest"], request))
+    except ForwardError as exc:
+        raise CommandError(str(exc)) from None
+    click.echo(reply_line(response))
+    ctx.exit(exit_code(response))
+
+
+direct = GoFlagsCommand(
+    "direct",
+    use="direct {up | down | keep} [flags]...",
+    short="Send Up/Down/Keep request directly to Core server",
+    args="any",
+    params=[
+        _dest_flag(),
+        _config_flag(),
+        Flag(["--resource-name"], default="default", usage="Name of the target resource"),
+        Flag(
+            ["--source"],
+            default="default",
+            usage="A string representing the request source, passed to AutoScaler Core",
+        ),
+        Flag(
+            ["--desired-state-name"],
+            default="",
+            usage="Name of the desired state defined in Core's configuration file",
+        ),
+        Flag(["--sync"], type_name="bool", usage="Flag for synchronous handling"),
+    ],
+    callback=_run_direct,
+)
+
+
+# --- the webhook inputs ------------------------------------------------------------------------
+
+
+def _server_flags() -> list[click.Parameter]:
+    return [
+        _dest_flag(),
+        _config_flag(),
+        Flag(["--addr"], default=":8080", usage="the address for the server to listen on"),
+        Flag(
+            ["--token"],
+            default="",
+            usage="require this shared secret on /up, /down and /keep, as 'Authorization: Bearer "
+            "<token>' or ?token=<token> (also settable as token: in --config)",
+        ),
+        Flag(["--enable-keep"], type_name="bool", usage="also serve /keep, which sends a Keep request"),
+        Flag(
+            ["--enable-sync"],
+            type_name="bool",
+            usage="accept the query parameter sync=true: answer when the Core has finished the job",
+        ),
+        Flag(
+            ["--tls-cert"], default="", usage="serve HTTPS with this certificate file (PEM; needs --tls-key)"
+        ),
+        Flag(["--tls-key"], default="", usage="private key file (PEM) for --tls-cert"),
+        Flag(
+            ["--shutdown-grace"],
+            type_name="duration",
+            default="1m",
+            show_default_as="1m0s",
+            usage="on SIGTERM/SIGINT, how long in-flight requests may finish",
+        ),
+    ]
+
+
+def _webhook_flags() -> list[click.Parameter]:
+    return [
+        Flag(
+            ["--accept-http-methods"],
+            type_name="strings",
+            multiple=True,
+            default=(),
+            show_default_as="[POST,PUT]",
+            usage="List of HTTP methods to accept",
+        ),
+        Flag(
+            ["--executable-path"],
+            default="",
+            usage="Path to the executable to determine if webhooks should be accepted",
+        ),
+        Flag(
+            ["--timeout"],
+            type_name="duration",
+            default="0",
+            show_default_as="",
+            usage="kill the executable's whole process group after this long and answer 400 "
+            "(e.g. 30s; 0 = no limit)",
+        ),
+    ]
+
+
+def _string_slice(values: Sequence[str], default: Sequence[str]) -> list[str]:
+    """pflag's StringSlice: CSV per use; the first use replaces the default, later ones append."""
+    if not values:
+        return list(default)
+    items: list[str] = []
+    for value in values:
+        if value:
+            items += next(csv.reader([value]))
+    return items
+
+
+def _tls_problems(cert: str, key: str) -> list[str | None]:
+    if not cert and not key:
+        return []
+    if not cert or not key:
+        return ["--tls-cert, --tls-key: give both or neither"]
+    problems = [check("--tls-cert", cert, file_path), check("--tls-key", key, file_path)]
+    if any(problems):
+        return problems
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        return [f"--tls-cert, --tls-key: cannot load the certificate and key: {exc}"]
+    return []
+
+
+def _run_http_input(kind: str, kw: dict[str, Any]) -> None:
+    ctx = click.get_current_context()
+    globals_ = global_options(ctx)
+    problems: list[str | None] = [
+        check("--dest", kw["dest"], optional(printascii)),
+        check("--addr", kw["addr"], required, printascii),
+        check("--config", kw["config"], optional(file_path)),
+    ]
+    methods: list[str] = []
+    if kind == "webhook":
+        from ..inputs.webhook import DEFAULT_METHODS
+
+        methods = _string_slice(kw["accept_http_methods"], DEFAULT_METHODS)
+        if not methods:
+            problems.append("--accept-http-methods: required")
+        problems += [
+            check(f"--accept-http-methods[{i}]", m, oneof(*HTTP_METHODS)) for i, m in enumerate(methods)
+        ]
+        problems.append(check("--executable-path", kw["executable_path"], required, file_path))
+    problems.append(
+        "--token: must be printable ASCII without spaces"
+        if kw["token"] and not all(0x21 <= ord(c) <= 0x7E for c in kw["token"])
+        else None
+    )
+    problems += _tls_problems(kw["tls_cert"], kw["tls_key"])
+    validate(problems)
+    grace = _parse_duration("--shutdown-grace", kw["shutdown_grace"])
+
+    from ..inputs import config as inputs_config
+    from ..yamlconf import ConfigError
+
+    try:
+        conf = inputs_config.load(kw["config"])
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    input_ = _build_input(kind, kw, methods)
+
+    from ..inputs.server import ServeError, ServerOptions, serve
+
+    options = ServerOptions(
+        address=kw["addr"],
+        dest=kw["dest"],
+        token=kw["token"] or conf.token,
+        enable_keep=kw["enable_keep"],
+        enable_sync=kw["enable_sync"],
+        tls_cert=kw["tls_cert"],
+        tls_key=kw["tls_key"],
+        shutdown_grace=grace,
+        exporter_address=conf.exporter_address,
+    )
+    try:
+        asyncio.run(serve(input_, options, globals_.logger()))
+    except ServeError as exc:
+        raise CommandError(str(exc)) from None
+    ctx.exit(0)
+
+
+def _build_input(kind: str, kw: dict[str, Any], methods: list[str]) -> Any:
+    if kind == "grafana":
+        from ..inputs.grafana import GrafanaInput
+
+        return GrafanaInput()
+    if kind == "alertmanager":
+        from ..inputs.alertmanager import AlertmanagerInput
+
+        return AlertmanagerInput()
+    if kind == "zabbix":
+        from ..inputs.zabbix import ZabbixInput
+
+        return ZabbixInput()
+    from ..inputs.webhook import WebhookInput, WebhookOptions
+    from ..runner import ExecutableError, resolve_executable
+
+    path = kw["executable_path"]
+    timeout = _parse_duration("--timeout", kw["timeout"])
+    try:
+        program = resolve_executable(path)
+    except ExecutableError as exc:
+        fail([f"--executable-path: {exc}"])
+    return WebhookInput(
+        WebhookOptions(executable_path=path, program=program, methods=methods, timeout=timeout or None)
+    )
+
+
+def _http_command(kind: str, short: str) -> Command:
+    params = _server_flags() + (_webhook_flags() if kind == "webhook" else [])
+    return GoFlagsCommand(
+        kind,
+        short=short,
+        args="any",  # cobra's default for a leaf: extra words are accepted and ignored
+        params=params,
+        callback=lambda **kw: _run_http_input(kind, kw),
+    )
+
+
+inputs = Group("inputs", short="A set of sub commands to manage autoscaler's inputs", aliases=("input",))
+inputs.add_command(_http_command("alertmanager", "Start web server for handle webhooks from AlertManager"))
+inputs.add_command(direct)
+inputs.add_command(_http_command("grafana", "Start web server for handle webhooks from Grafana"))
+inputs.add_command(_http_command("webhook", "Start web server for handle webhooks with command"))
+inputs.add_command(_http_command("zabbix", "Start web server for handle webhooks from Zabbix"))
