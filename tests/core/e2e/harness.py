@@ -23,6 +23,7 @@ from typing import Any
 import grpc
 
 from autoscaler.cloud import CloudOptions, open_client
+from autoscaler.cloud.fake.store import Store
 from autoscaler.cloud.models import Server
 from autoscaler.proto import request_pb2, request_pb2_grpc
 
@@ -199,6 +200,18 @@ class Stack:
                 return {s.name: s for s in await client.servers.find(zone)}
 
         return asyncio.run(read())
+
+    def private_record(self, kind: str, zone: str, id_: int) -> dict[str, Any]:
+        """A record as the fake keeps it, with what the API does not show (e.g. a disk edit's
+        startup scripts, whose notes are deleted once the disk is ready)."""
+        store = Store(self.store)
+        try:
+            with store.read() as tx:
+                record = tx.get(kind, zone, id_)
+        finally:
+            store.close()
+        assert record is not None, f"no {kind} {id_} in {zone}"
+        return record
 
     def close(self) -> None:
         for proc in self.procs:

@@ -342,6 +342,7 @@ async def check_template(group: ServerGroupDef, ops: CloudOps) -> tuple[list[Pro
         problem = template.edit_parameter.check()
         if problem:
             problems.append(invalid(problem))
+        problems += [invalid(p) for p in startup_script_problems(group)]
     elif template.cloud_config:
         problem = cloud_config_problem(template.cloud_config)
         if problem:
@@ -351,6 +352,21 @@ async def check_template(group: ServerGroupDef, ops: CloudOps) -> tuple[list[Pro
         problems += [invalid(e) for e in nic_errors]
         warnings += nic_warnings
     return problems, warnings
+
+
+def startup_script_problems(group: ServerGroupDef) -> list[str]:
+    """Startup scripts that will not parse as Go templates (upstream finds out only when it
+    creates a server, after the server exists)."""
+    from ...handlers.builtin.gotemplate import Template, TemplateError
+
+    assert group.template is not None and group.template.edit_parameter is not None
+    out = []
+    for i, script in enumerate(group.template.edit_parameter.startup_scripts or ()):
+        try:
+            Template.parse(group.server_name(0), script)
+        except TemplateError as exc:
+            out.append(f"edit_parameter.startup_scripts[{i}]: {exc}")
+    return out
 
 
 def cloud_config_problem(text: str) -> str | None:

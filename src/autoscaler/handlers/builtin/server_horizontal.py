@@ -7,6 +7,7 @@ from datetime import datetime
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter
 from .api import CloudOps, Wire, wire_id
+from .gotemplate import render
 from .power import boot, disk_ready, grace_sleep, is_up, shutdown
 
 DISK_PLAN_IDS = {"ssd": 4, "hdd": 2}
@@ -18,6 +19,13 @@ def _ref(value: str) -> Wire:
 
 def _id_list(ids: list[str]) -> str:
     return "[" + " ".join(ids) + "]"
+
+
+def render_startup_scripts(instance: pb.ServerGroupInstance) -> list[str]:
+    """Each startup script executed as a Go template (named after the server) on the instance."""
+    if not instance.HasField("edit_parameter"):
+        return []
+    return [render(instance.name, script, instance) for script in instance.edit_parameter.startup_scripts]
 
 
 class ServerHorizontalScaler(Handler):
@@ -43,6 +51,9 @@ class ServerHorizontalScaler(Handler):
         self, request: HandleRequest, instance: pb.ServerGroupInstance, reporter: Reporter
     ) -> None:
         zone = instance.zone
+        # Scripts are rendered before anything is created, so a template error leaves nothing
+        # half-built (upstream renders them after the server exists).
+        scripts = render_startup_scripts(instance)
         await reporter.running("creating...")
         switches: list[Wire | None] = []
         for i, nic in enumerate(instance.network_interfaces):
@@ -104,7 +115,7 @@ class ServerHorizontalScaler(Handler):
         )
         for i, disk in enumerate(instance.disks):
             await reporter.running(f"creating disk[{i}]...")
-            disk_id = await self._create_disk(instance, disk, server_id, i == 0)
+            disk_id = await self._create_disk(instance, disk, server_id, scripts if i == 0 else None)
             read = await self.ops.read("Disk", zone, disk_id)
             name = read.get("Name") or ""
             await reporter.running(
@@ -116,8 +127,13 @@ class ServerHorizontalScaler(Handler):
         await reporter.done("started")
 
     async def _create_disk(
-        self, instance: pb.ServerGroupInstance, disk: pb.ServerGroupInstance.Disk, server_id: str, first: bool
+        self,
+        instance: pb.ServerGroupInstance,
+        disk: pb.ServerGroupInstance.Disk,
+        server_id: str,
+        scripts: list[str] | None,
     ) -> str:
+        """Create one disk; `scripts` (the rendered startup scripts) only for the first."""
         zone = instance.zone
         spec: Wire = {
             "Name": disk.name,
@@ -137,9 +153,9 @@ class ServerHorizontalScaler(Handler):
         body: Wire = {"Disk": spec, "KMSKey": {}}
         notes: list[str] = []
         copied = bool(disk.source_archive_id or disk.source_disk_id)
-        if first and copied and instance.HasField("edit_parameter"):
+        if scripts is not None and copied and instance.HasField("edit_parameter"):
             edit = instance.edit_parameter
-            for script in edit.startup_scripts:
+            for script in scripts:
                 note = {
                     "Name": f"note-{datetime.now().astimezone().isoformat(timespec='seconds')}",
                     "Class": "shell",
