@@ -8,6 +8,7 @@ import sys
 # Module name -> what it measures. Each module has `main()`.
 BENCHMARKS = {
     "bench.local_exec": "local-exec handler: round trip, concurrency, memory",
+    "bench.core_latency": "Core: Up→DONE latency of a sync job on the fake cloud",
 }
 
 
