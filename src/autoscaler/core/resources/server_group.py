@@ -15,12 +15,13 @@ from ..request import RequestInfo, RequestType
 from .base import DefinitionBase
 from .computed import CREATE, DELETE, NOOP
 from .gofmt import sprintf
+from .health import member_healthy
 from .instance import InstanceResource, expose_info
 from .parent import ParentDef, ParentResource, find_parent
 from .plans import Plan, PlanError, ServerGroupPlan, desired_plan
 from .selector import ResourceSelector
 from .template import DiskTemplate, Template
-from .wire import status_of, zone_name
+from .wire import zone_name
 
 DEFAULT_NAME_FORMAT = "%s-%03d"
 
@@ -209,8 +210,7 @@ class ServerGroupDef(DefinitionBase):
             name = self.server_name(i)
             if name in by_name:
                 zone, record = by_name[name]
-                # Health beyond the power state (parent health checks) is not looked at yet.
-                if status_of(record).lower() == "up":
+                if await member_healthy(ops, record, parent, self.template.network_interfaces or []):
                     continue
                 out.append(InstanceResource(ops, self, zone_name(record, zone), DELETE, i, parent, record))
             zone = self.zone_for(i)

@@ -1,0 +1,84 @@
+"""Keep with `auto_healing`: members that are not up (or that their ELB reports down) are replaced."""
+
+from __future__ import annotations
+
+from .harness import JOB, RECORDING_SCRIPT, Stack, done, requests_seen
+
+
+def _member(name: str, power: str) -> str:
+    return f"""
+  - name: {name}
+    zone: is1a
+    plan: {{core: 1, memory: 1}}
+    power: {power}
+    disks: [{{os_type: ubuntu, size: 20}}]
+    nics: [{{upstream: shared}}]"""
+
+
+def _config(parent: str = "", expose: str = "") -> str:
+    return f"""
+resources:
+  - type: ServerGroup
+    name: app
+    server_name_prefix: app
+    zone: is1a
+    max_size: 3
+    auto_healing: {{enabled: true}}
+{parent}
+    template:
+      plan: {{core: 1, memory: 1}}
+      disks: [{{os_type: ubuntu, size: 20}}]
+      network_interfaces: [{{upstream: shared{expose}}}]
+handlers:
+  - name: script
+    endpoint: unix:handler.sock
+autoscaler:
+  cooldown: 1
+"""
+
+
+def test_keep_replaces_a_member_that_is_down(stack: Stack) -> None:
+    stack.seed("servers:" + _member("app-001", "up") + _member("app-002", "down") + _member("app-003", "up"))
+    before = stack.servers()
+    stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
+    stack.core(_config())
+    stack.past_cooldown(1)
+
+    assert done(stack.request("Keep", "app"))
+
+    after = stack.servers()
+    assert after["app-002"].id != before["app-002"].id and after["app-002"].is_up
+    assert after["app-001"].id == before["app-001"].id and after["app-003"].id == before["app-003"].id
+    deleted, created = requests_seen(stack.dir / "requests.jsonl")
+    assert (deleted["result"], created["result"]) == (3, 1)
+    assert deleted["current"]["Resource"]["ServerGroupInstance"]["id"] == str(before["app-002"].id)
+    assert created["current"]["Resource"]["ServerGroupInstance"]["id"] == str(after["app-002"].id)
+
+
+def test_keep_asks_the_parent_elb(stack: Stack) -> None:
+    members = _member("app-001", "up") + _member("app-002", "up")
+    stack.seed(
+        "servers:" + members + "\nelbs:\n  - name: app-elb\n    servers: [{server: app-001, port: 80}]\n"
+        "  - name: empty-elb\n"
+    )
+    before = stack.servers()
+    stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
+    expose = ", expose: {ports: [80]}"
+    core = stack.core(_config("    parent: {type: ELB, selector: {names: [app-elb]}}", expose))
+    stack.past_cooldown(1)
+
+    # Both members are up and the ELB reports the registered one up: nothing to heal.
+    healthy = stack.request("Keep", "app")
+
+    assert (healthy.status, healthy.message) == (JOB.JOB_DONE_NOOP, "")
+    assert stack.servers() == before
+    core.signal(15)
+    assert core.wait() == 0
+
+    # An ELB that reports no servers at all counts every member as unhealthy.
+    stack.core(_config("    parent: {type: ELB, selector: {names: [empty-elb]}}", expose))
+    assert done(stack.request("Keep", "app"))
+    after = stack.servers()
+    assert {after[n].id for n in ("app-001", "app-002")}.isdisjoint(
+        {before[n].id for n in ("app-001", "app-002")}
+    )
