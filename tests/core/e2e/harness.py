@@ -15,19 +15,20 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 
-from autoscaler.cloud import CloudOptions, open_client
+from autoscaler.cloud import CloudClient, CloudOptions, open_client
 from autoscaler.cloud.fake.store import Store
 from autoscaler.cloud.models import Server
 from autoscaler.proto import request_pb2, request_pb2_grpc
 
 JOB = request_pb2.ScalingJobStatus
+T = TypeVar("T")
 
 
 def autoscaler_cmd(*args: str) -> list[str]:
@@ -200,6 +201,25 @@ class Stack:
                 return {s.name: s for s in await client.servers.find(zone)}
 
         return asyncio.run(read())
+
+    def cloud(self, read: Callable[[CloudClient], Awaitable[T]]) -> T:
+        """Run `read` with a cloud client on this stack's fake cloud."""
+
+        async def run() -> T:
+            options = CloudOptions(fake_mode=True, fake_store_path=str(self.store))
+            async with open_client(options) as client:
+                return await read(client)
+
+        return asyncio.run(run())
+
+    def elb_servers(self, name: str) -> list[tuple[str, int, bool]]:
+        """(IP, port, enabled) of the real servers of the ELB called `name`."""
+
+        async def read(client: CloudClient) -> list[tuple[str, int, bool]]:
+            (elb,) = [e for e in await client.elb.find() if e.name == name]
+            return [(s.ip_address, s.port, s.enabled) for s in elb.servers]
+
+        return self.cloud(read)
 
     def private_record(self, kind: str, zone: str, id_: int) -> dict[str, Any]:
         """A record as the fake keeps it, with what the API does not show (e.g. a disk edit's

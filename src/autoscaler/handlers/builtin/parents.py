@@ -1,0 +1,116 @@
+"""What the four parent handlers (ELB, GSLB, LoadBalancer, DNS) share: when they act.
+
+| phase | resource under this parent type | action |
+|---|---|---|
+| PreHandle | instruction UPDATE (a Server about to change plan) | detach it (enabled := false) |
+| PreHandle | instruction DELETE (a group member about to go) | remove it |
+| PostHandle | result CREATED (a new group member) | add it |
+| PostHandle | result UPDATED (a Server whose plan changed) | attach it (enabled := true) |
+| any | anything else | IGNORED |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ...proto import handler_pb2 as pb
+from ..contract import Handler, HandleRequest, PostHandleRequest, Reporter
+from .api import CloudOps
+
+Result = pb.PostHandleRequest.ResourceHandleResults
+
+
+def go_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def wire_true(value: Any) -> bool:
+    """The API's booleans come as JSON booleans or as "True"/"False" strings."""
+    return value is True or str(value).lower() == "true"
+
+
+def nic_ips(server: pb.Server) -> set[str]:
+    return {n.ip_address for n in server.assigned_network if n.ip_address}
+
+
+def empty_as_null(items: Sequence[Any]) -> list[Any] | None:
+    """The API wants `null`, not `[]`, for an emptied list of servers."""
+    return list(items) if items else None
+
+
+class ParentServersHandler(Handler):
+    """Dispatches PreHandle/PostHandle to attach/detach/add/remove for one parent type."""
+
+    name = ""
+    parent_kind = ""  # the `Parent.resource` case this handler looks after
+    plain_servers = True  # whether a plain Server (not only a group member) is handled
+
+    def __init__(self, ops: CloudOps) -> None:
+        self.ops = ops
+
+    def _target(self, resource: pb.Resource) -> pb.Server | pb.ServerGroupInstance | None:
+        kind = resource.WhichOneof("resource")
+        target: pb.Server | pb.ServerGroupInstance
+        if kind == "server" and self.plain_servers:
+            target = resource.server
+        elif kind == "server_group_instance":
+            target = resource.server_group_instance
+        else:
+            return None
+        if not target.HasField("parent") or target.parent.WhichOneof("resource") != self.parent_kind:
+            return None
+        return target
+
+    async def pre_handle(self, request: HandleRequest, reporter: Reporter) -> None:
+        target = self._target(request.desired)
+        if target is not None and request.instruction == pb.UPDATE and isinstance(target, pb.Server):
+            await reporter.accepted()
+            await self.attach(target, False, reporter)
+        elif (
+            target is not None
+            and request.instruction == pb.DELETE
+            and isinstance(target, pb.ServerGroupInstance)
+        ):
+            await reporter.accepted()
+            await self.remove(target, reporter)
+        else:
+            await reporter.ignored()
+
+    async def post_handle(self, request: PostHandleRequest, reporter: Reporter) -> None:
+        target = self._target(request.current)
+        if (
+            target is not None
+            and request.result == Result.CREATED
+            and isinstance(target, pb.ServerGroupInstance)
+        ):
+            await reporter.accepted()
+            await self.add(target, reporter)
+        elif target is not None and request.result == Result.UPDATED and isinstance(target, pb.Server):
+            await reporter.accepted()
+            await self.attach(target, True, reporter)
+        else:
+            await reporter.ignored()
+
+    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter) -> None:
+        await reporter.ignored()
+
+    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+        await reporter.ignored()
+
+    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+        await reporter.ignored()
+
+
+async def first_nic_checks(
+    instance: pb.ServerGroupInstance, reporter: Reporter, need_expose: bool = True
+) -> pb.ServerGroupInstance.NIC | None:
+    """NIC[0] of an instance, or None after reporting why it cannot be handled."""
+    if not instance.network_interfaces:
+        await reporter.ignored("instance has no NICs")
+        return None
+    nic = instance.network_interfaces[0]
+    if need_expose and not nic.HasField("expose_info"):
+        await reporter.ignored("instance.network_interface[0] has no expose info")
+        return None
+    return nic
