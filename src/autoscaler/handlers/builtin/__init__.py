@@ -1,7 +1,7 @@
 """Builtin handlers: they act on SAKURA Cloud directly, called in-process by the Core.
 
 Each implements `autoscaler.handlers.contract.Handler`; `create(name, transport)` builds one
-by its upstream name (None for a builtin this version does not provide yet).
+by its upstream name (None for an unknown name).
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from .api import CloudOps, Transport
 
 
 def create(name: str, transport: Transport) -> Handler | None:
+    from .dns_servers import DNSServersHandler
     from .elb_servers import ELBServersHandler
     from .elb_vertical import ELBVerticalScaler
+    from .gslb_servers import GSLBServersHandler
+    from .lb_servers import LoadBalancerServersHandler
     from .router_vertical import RouterVerticalScaler
     from .server_horizontal import ServerHorizontalScaler
     from .server_vertical import ServerVerticalScaler
@@ -26,6 +29,9 @@ def create(name: str, transport: Transport) -> Handler | None:
         "elb-vertical-scaler": ELBVerticalScaler,
         "router-vertical-scaler": RouterVerticalScaler,
         "elb-servers-handler": ELBServersHandler,
+        "gslb-servers-handler": GSLBServersHandler,
+        "load-balancer-servers-handler": LoadBalancerServersHandler,
+        "dns-servers-handler": DNSServersHandler,
     }
     factory = factories.get(name)
     return factory(ops) if factory is not None else None
