@@ -30,7 +30,6 @@ from .flags import (
 )
 
 MAX_FIELD = 1024
-DIRECT_PATH = "autoscaler inputs direct"  # cobra names the canonical path, even via `input`
 REQUEST_TYPES = ("up", "down", "keep")
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -50,8 +49,26 @@ def max_length(limit: int) -> Rule:
     return rule
 
 
+def canonical_path(ctx: click.Context) -> str:
+    """The command path by canonical names, as cobra prints it even when `input` was typed."""
+    names: list[str] = []
+    node: click.Context | None = ctx
+    while node is not None:
+        names.append(node.command.name or "")
+        node = node.parent
+    return " ".join(reversed(names))
+
+
+class InputsGroup(Group):
+    def command_path(self, ctx: click.Context) -> str:
+        return canonical_path(ctx)
+
+
 class GoFlagsCommand(Command):
     """A command whose bool flags also take pflag's `--flag=true|false` form."""
+
+    def command_path(self, ctx: click.Context) -> str:
+        return canonical_path(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         flags = [p for p in self.params if isinstance(p, Flag)]
@@ -106,7 +123,7 @@ def _run_direct(**kw: Any) -> None:
     if len(args) != 1:
         raise CommandError(f"accepts 1 arg(s), received {len(args)}")
     if args[0] not in REQUEST_TYPES:
-        raise CommandError(f'invalid argument "{args[0]}" for "{DIRECT_PATH}"')
+        raise CommandError(f'invalid argument "{args[0]}" for "{canonical_path(ctx)}"')
     global_options(ctx)
     text = (printascii, max_length(MAX_FIELD))
     params: list[str | None] = list(
@@ -346,7 +363,9 @@ def _http_command(kind: str, short: str) -> Command:
     )
 
 
-inputs = Group("inputs", short="A set of sub commands to manage autoscaler's inputs", aliases=("input",))
+inputs = InputsGroup(
+    "inputs", short="A set of sub commands to manage autoscaler's inputs", aliases=("input",)
+)
 inputs.add_command(_http_command("alertmanager", "Start web server for handle webhooks from AlertManager"))
 inputs.add_command(direct)
 inputs.add_command(_http_command("grafana", "Start web server for handle webhooks from Grafana"))

@@ -4,7 +4,8 @@ The Core address is resolved for every request (`--dest`, else the first socket 
 exists), so a Core started after the input is found, as upstream finds it. Unlike upstream, the
 connection is kept per address and reused: a new channel per request costs about half a
 millisecond. A channel whose last connection attempt failed is replaced before use, so a Core
-that comes back is reached at once rather than after gRPC's reconnect back-off.
+that comes back is reached at once rather than after gRPC's reconnect back-off; for that the
+channel must not share gRPC's process-wide subchannel, which would carry the back-off over.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import grpc
 
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.dial import channel, default_core_address, go_status_text
+from ..wire.dial import MAX_RECEIVE, default_core_address, go_status_text, target
 from .request import ScalingRequest
 
 _METHODS = {"up": "Up", "down": "Down", "keep": "Keep"}
@@ -28,6 +29,18 @@ def status_name(status: int) -> str:
         return request_pb2.ScalingJobStatus.Name(status)  # type: ignore[arg-type]
     except ValueError:
         return str(status)
+
+
+def _channel(address: str) -> grpc.aio.Channel:
+    """Plaintext and lazy, as `wire.dial.channel`, with a connection of its own."""
+    return grpc.aio.insecure_channel(
+        target(address),
+        options=(
+            ("grpc.max_receive_message_length", MAX_RECEIVE),
+            ("grpc.enable_http_proxy", 0),
+            ("grpc.use_local_subchannel_pool", 1),
+        ),
+    )
 
 
 class ForwardError(Exception):
@@ -48,7 +61,7 @@ class CoreClient:
         cached = self._stubs.get(address)
         if cached is not None and cached[0].get_state() not in _STALE:
             return cached[1]
-        ch = channel(address)
+        ch = _channel(address)
         stub = request_pb2_grpc.ScalingServiceStub(ch)
         self._stubs[address] = (ch, stub)
         if cached is not None:

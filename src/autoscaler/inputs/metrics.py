@@ -53,6 +53,7 @@ class WebhookMetrics:
     """Counts each `/up`, `/down` (and `/keep`) response by status code."""
 
     def __init__(self, registry: CollectorRegistry, routes: tuple[str, ...] = ("up", "down")) -> None:
+        self.registry = registry
         self._counts: dict[str, dict[str, float]] = {
             name: dict.fromkeys(INITIAL_CODES, 0.0) for name in ("total", *routes)
         }

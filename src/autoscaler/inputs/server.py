@@ -174,8 +174,9 @@ class WebhookApp:
         try:
             accepted = await self.input.should_accept(scope["method"], body)
         except InputError as exc:
-            output = exc.output.decode("utf-8", "replace") if exc.output else None
-            return self._reject(400, str(exc), output=output)
+            if exc.output:  # what a failed executable printed: for the log only
+                return self._reject(400, str(exc), output=exc.output.decode("utf-8", "replace"))
+            return self._reject(400, str(exc))
         if not accepted:
             self.logger.info("webhook ignored")
             return Response(_IGNORED, 200, media_type=_JSON)
