@@ -52,30 +52,10 @@ def wait_for(proc: subprocess.Popen[bytes], log_path: Path, text: str, timeout: 
         time.sleep(0.02)
 
 
-def has_inputs_direct(env: dict[str, str]) -> bool:
-    probe = subprocess.run(
-        [*AUTOSCALER, "inputs", "direct", "--help"], env=env, capture_output=True, check=False
-    )
-    return probe.returncode == 0
-
-
-def scale_up(resource: str, cwd: Path, env: dict[str, str], direct: bool) -> bool:
-    """`autoscaler inputs direct up --sync`; a plain gRPC call while that command is missing."""
+def scale_up(resource: str, cwd: Path, env: dict[str, str]) -> bool:
+    """`autoscaler inputs direct up --sync`: exit 0 when the job ended JOB_DONE with no message."""
     args = ["inputs", "direct", "up", "--sync", "--resource-name", resource, "--dest", "unix:autoscaler.sock"]
-    if direct:
-        return run(args, cwd, env) == 0
-    print("$ autoscaler " + " ".join(args) + "   # sent with a gRPC client", flush=True)
-    import grpc
-
-    from autoscaler.proto import request_pb2, request_pb2_grpc
-
-    with grpc.insecure_channel(f"unix:{cwd / 'autoscaler.sock'}") as chan:
-        reply = request_pb2_grpc.ScalingServiceStub(chan).Up(
-            request_pb2.ScalingRequest(source="default", resource_name=resource, sync=True), timeout=60
-        )
-    line = f"status: {request_pb2.ScalingJobStatus.Name(reply.status)}, job-id: {reply.scaling_job_id}"
-    print(line + (f", message: {reply.message}" if reply.message else ""), flush=True)
-    return reply.status == request_pb2.JOB_DONE and not reply.message
+    return run(args, cwd, env) == 0
 
 
 def stop(name: str, proc: subprocess.Popen[bytes]) -> int:
@@ -129,11 +109,10 @@ def main() -> int:
 
                 # A new Core measures the cooldown from the resources' last change: the seeding.
                 time.sleep(max(0.0, seeded + COOLDOWN - time.monotonic()))
-                direct = has_inputs_direct(env)
                 title("4. scale up the server `web` (vertical)")
-                ok = scale_up("web", work, env, direct)
+                ok = scale_up("web", work, env)
                 title("5. scale up the server group `app` (horizontal)")
-                ok = scale_up("app", work, env, direct) and ok
+                ok = scale_up("app", work, env) and ok
             finally:
                 title("6. stop everything")
                 for name, proc in reversed(procs):

@@ -2,7 +2,7 @@
 
 Everything lives in one temporary directory: the fake cloud's SQLite store (shared by every
 process through `SAKURACLOUD_FAKE_STORE_PATH`), the sockets, the scripts and each process's
-log. Requests go to the Core over its unix socket; the cloud is inspected with the cloud
+log. Requests go to the Core with `autoscaler inputs direct`; the cloud is inspected with the cloud
 client against the same store.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import grpc
-
 from autoscaler.cloud import CloudClient, CloudOptions, open_client
 from autoscaler.cloud.fake.store import Store
 from autoscaler.cloud.models import Server
-from autoscaler.proto import request_pb2, request_pb2_grpc
+from autoscaler.proto import request_pb2
 
 JOB = request_pb2.ScalingJobStatus
+DIRECT_REPLY = re.compile(r"status: (?P<status>\w+), job-id: (?P<job>.*?)(?:, message: (?P<message>.*))?")
 T = TypeVar("T")
 
 
@@ -184,14 +184,26 @@ class Stack:
     def request(
         self, method: str, resource: str, sync: bool = True, desired: str = ""
     ) -> request_pb2.ScalingResponse:
-        """Up/Down/Keep on the Core, as `autoscaler inputs direct` sends it."""
-        with grpc.insecure_channel(f"unix:{self.core_socket}") as chan:
-            stub = request_pb2_grpc.ScalingServiceStub(chan)
-            message = request_pb2.ScalingRequest(
-                source="default", resource_name=resource, desired_state_name=desired, sync=sync
-            )
-            response: request_pb2.ScalingResponse = getattr(stub, method)(message, timeout=60)
-            return response
+        """Up/Down/Keep through `autoscaler inputs direct`, its answer read back from stdout."""
+        args = ["inputs", "direct", method.lower(), "--resource-name", resource]
+        args += ["--dest", f"unix:{self.core_socket}"]
+        if sync:
+            args.append("--sync")
+        if desired:
+            args += ["--desired-state-name", desired]
+        done = subprocess.run(autoscaler_cmd(*args), env=self.env, capture_output=True, text=True, timeout=60)
+        match = DIRECT_REPLY.fullmatch(done.stdout.strip())
+        # 0, or 129 (JOB_DONE_NOOP) and 130 (a message) after printing the reply.
+        assert match is not None and done.returncode in (0, 129, 130), (
+            done.returncode,
+            done.stdout,
+            done.stderr,
+        )
+        return request_pb2.ScalingResponse(
+            scaling_job_id=match["job"],
+            status=JOB.Value(match["status"]),
+            message=match["message"] or "",
+        )
 
     def servers(self, zone: str = "is1a") -> dict[str, Server]:
         """The fake cloud's servers by name, read through the cloud client."""
