@@ -215,3 +215,56 @@ def test_group_members_join_and_leave_a_load_balancer(stack: Stack) -> None:
     ]
     assert stack.cloud(_services) == before
     assert 'log="added: Server{VIP:192.168.10.100, IP: 192.168.10.21, Port:80}"' in log
+
+
+def test_servers_are_disabled_on_gslb_and_load_balancer_while_their_plan_changes(stack: Stack) -> None:
+    servers = """
+servers:
+  - name: web-g
+    zone: is1a
+    plan: {core: 1, memory: 1}
+    power: up
+    nics: [{upstream: shared}]
+  - name: web-l
+    zone: is1a
+    plan: {core: 1, memory: 1}
+    power: up
+    nics: [{upstream: shared}, {upstream: private, user_ip_address: 192.168.10.50}]
+"""
+    stack.seed(
+        SERVICES.replace("gslbs:", servers + "gslbs:").replace(
+            "ip_address: 192.0.2.250, weight", "server: web-g, weight"
+        )
+    )
+    before = stack.cloud(_services)
+    ip = stack.servers()["web-g"].interfaces[0].ip_address
+    assert before["gslb"] == [(ip, True, 1)]
+    config = """
+resources:
+  - {type: Server, name: web-g, selector: {names: [web-g], zones: [is1a]}, parent: {type: GSLB, selector: app-gslb}}
+  - {type: Server, name: web-l, selector: {names: [web-l], zones: [is1a]}, parent: {type: LoadBalancer, selector: app-lb}}
+handlers:
+  - name: script
+    endpoint: unix:handler.sock
+autoscaler:
+  cooldown: 1
+"""
+    stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
+    core = stack.core(config)
+    stack.past_cooldown(1)
+
+    assert done(stack.request("Up", "web-g")) and done(stack.request("Up", "web-l"))
+
+    assert stack.cloud(_services) == before
+    log = core.log()
+    for handler, address in (
+        ("gslb-servers-handler", ip),
+        ("load-balancer-servers-handler", "192.168.10.50"),
+    ):
+        detached = log.index(
+            f'step=PreHandle handler={handler} status=DONE log="updated: {{Enabled:false, IPAddress:{address}}}"'
+        )
+        attached = log.index(
+            f'step=PostHandle handler={handler} status=DONE log="updated: {{Enabled:true, IPAddress:{address}}}"'
+        )
+        assert detached < attached
