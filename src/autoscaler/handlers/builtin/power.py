@@ -11,39 +11,30 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
+from ...cloud.client import FAKE_TIMINGS, REAL_TIMINGS, Timings
 from ...durations import go_duration
 from .api import CloudError, CloudOps, Wire
 
 
-@dataclass(frozen=True)
-class PowerTimings:
-    poll: float = 5.0
-    first_request_wait: float = 20.0
-    first_request_timeout: float = 30 * 60.0
-    rerequest: float = 20.0
-    timeout: float = 60 * 60.0
-
-
-REAL = PowerTimings()
-FAKE = PowerTimings(poll=0.01, first_request_wait=0.01, first_request_timeout=1.0, rerequest=0.01)
-
-
-def timings_for(ops: CloudOps) -> PowerTimings:
-    return FAKE if getattr(ops.transport, "fake", False) else REAL
+def timings_for(ops: CloudOps) -> Timings:
+    """The cloud client's intervals: upstream's real values, or its short fake-mode ones."""
+    return FAKE_TIMINGS if getattr(ops.transport, "fake", False) else REAL_TIMINGS
 
 
 def _status(server: Wire) -> str:
     return str((server.get("Instance") or {}).get("Status") or "").lower()
 
 
-async def _first_request(ops: CloudOps, send: object, t: PowerTimings) -> None:
-    deadline = time.monotonic() + t.first_request_timeout
+Send = Callable[[], Awaitable[None]]
+
+
+async def _first_request(ops: CloudOps, send: Send, t: Timings) -> None:
+    deadline = time.monotonic() + t.power_retry_timeout
     while True:
-        await asyncio.sleep(t.first_request_wait)
+        await asyncio.sleep(t.power_retry_interval)
         try:
-            await send()  # type: ignore[operator]
+            await send()
             return
         except CloudError as exc:
             if exc.status == 409 and exc.code == "still_creating" and time.monotonic() < deadline:
@@ -53,14 +44,12 @@ async def _first_request(ops: CloudOps, send: object, t: PowerTimings) -> None:
             raise
 
 
-async def _wait(
-    ops: CloudOps, zone: str, server_id: str, target: str, resend: object, t: PowerTimings
-) -> Wire:
-    deadline = time.monotonic() + t.timeout
+async def _wait(ops: CloudOps, zone: str, server_id: str, target: str, resend: Send, t: Timings) -> Wire:
+    deadline = time.monotonic() + t.poll_timeout
     last_request = time.monotonic()
     resending = True
     while True:
-        await asyncio.sleep(t.poll)
+        await asyncio.sleep(t.poll_interval)
         server = await ops.read("Server", zone, server_id)
         status = _status(server)
         if server.get("Availability") == "available" and status == target:
@@ -68,10 +57,10 @@ async def _wait(
         if time.monotonic() > deadline:
             raise TimeoutError(f"waiting for server {server_id} to be {target}: context deadline exceeded")
         other = "down" if target == "up" else "up"
-        if resending and status == other and time.monotonic() - last_request >= t.rerequest:
+        if resending and status == other and time.monotonic() - last_request >= t.power_rerequest_interval:
             last_request = time.monotonic()
             try:
-                await resend()  # type: ignore[operator]
+                await resend()
             except CloudError as exc:
                 if exc.status != 409:
                     raise
@@ -102,9 +91,9 @@ async def boot(ops: CloudOps, zone: str, server_id: str, user_data: str = "") ->
 
 async def disk_ready(ops: CloudOps, zone: str, disk_id: str) -> Wire:
     t = timings_for(ops)
-    deadline = time.monotonic() + t.timeout
+    deadline = time.monotonic() + t.poll_timeout
     while True:
-        await asyncio.sleep(t.poll)
+        await asyncio.sleep(t.poll_interval)
         disk = await ops.read("Disk", zone, disk_id)
         if disk.get("Availability") == "available":
             return disk
