@@ -41,6 +41,8 @@ _FOLD = {"\u017f": "S", "\u212a": "K"}
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.upper()
     return "".join(_FOLD.get(c, c.upper() if c.isascii() else c) for c in text)
 
 

@@ -77,6 +77,8 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 def _unescape(raw: bytes) -> str | None:
     """Go's QueryUnescape; None for a malformed escape. Undecodable bytes stay as surrogates."""
+    if b"%" not in raw and b"+" not in raw:
+        return raw.decode("utf-8", "surrogateescape")
     out = bytearray()
     i = 0
     while i < len(raw):

@@ -36,6 +36,7 @@ from .request import TOKEN_KEY, Query, RequestError, ScalingRequest, first, from
 BODY_LIMIT = 64 * 1024
 DEFAULT_ADDRESS = ":8080"
 DEFAULT_SHUTDOWN_GRACE = 60.0
+IDLE_TIMEOUT = 120.0
 
 
 _TEXT = "text/plain; charset=utf-8"
@@ -314,6 +315,9 @@ class InputsServer:
             log_config=None,
             server_header=False,
             timeout_graceful_shutdown=self.options.shutdown_grace,
+            # Longer than Go clients keep idle connections (90 s), so the client always closes
+            # first and never sends a webhook on a connection the server is closing.
+            timeout_keep_alive=IDLE_TIMEOUT,
             **tls,
         )
         try:
