@@ -108,7 +108,6 @@ class Stack:
     dir: Path
     procs: list[Proc] = field(default_factory=list)
     seeded_at: float = 0.0
-    snapshot: dict[str, Any] = field(default_factory=dict)  # what a test kept from the cloud
 
     @property
     def store(self) -> Path:

@@ -153,17 +153,17 @@ autoscaler:
 """
 
 
-def _up_then_down(stack: Stack, config: str) -> tuple[str, str]:
-    """Scale the group up and down; the Core's log and the member's address in between."""
+def _up_then_down(stack: Stack, config: str) -> tuple[str, str, dict[str, object]]:
+    """Scale the group up and down: the Core's log, the member's address, the services between."""
     stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
     core = stack.core(config)
     assert done(stack.request("Up", "app"))
     member = stack.servers()["app-001"].interfaces[0]
     ip = member.user_ip_address or member.ip_address
-    stack.snapshot = stack.cloud(_services)
+    between = stack.cloud(_services)
     time.sleep(1.1)  # the cooldown
     assert done(stack.request("Down", "app"))
-    return core.log(), ip
+    return core.log(), ip, between
 
 
 async def _services(client: CloudClient) -> dict[str, object]:
@@ -183,10 +183,10 @@ async def _services(client: CloudClient) -> dict[str, object]:
 def test_group_members_join_and_leave_a_gslb(stack: Stack) -> None:
     stack.seed(SERVICES)
     before = stack.cloud(_services)
-    log, ip = _up_then_down(
+    log, ip, between = _up_then_down(
         stack, _group("{type: GSLB, selector: app-gslb}", "{upstream: shared, expose: {weight: 5}}")
     )
-    assert stack.snapshot["gslb"] == [("192.0.2.250", True, 1), (ip, True, 5)]
+    assert between["gslb"] == [("192.0.2.250", True, 1), (ip, True, 5)]
     assert stack.cloud(_services) == before
     assert f'handler=gslb-servers-handler status=RUNNING log="deleted: Server{{IP: {ip}}}"' in log
 
@@ -195,8 +195,8 @@ def test_group_members_get_and_lose_a_dns_record(stack: Stack) -> None:
     stack.seed(SERVICES)
     before = stack.cloud(_services)
     nic = "{upstream: shared, expose: {record_name: app, record_ttl: 60}}"
-    log, ip = _up_then_down(stack, _group("{type: DNS, selector: example.com}", nic))
-    assert stack.snapshot["dns"] == [("www", "A", "192.0.2.250", 300), ("app", "A", ip, 60)]
+    log, ip, between = _up_then_down(stack, _group("{type: DNS, selector: example.com}", nic))
+    assert between["dns"] == [("www", "A", "192.0.2.250", 300), ("app", "A", ip, 60)]
     assert stack.cloud(_services) == before
     assert f'log="added: Record{{Name:app, IP:{ip}}}"' in log
 
@@ -208,11 +208,9 @@ def test_group_members_join_and_leave_a_load_balancer(stack: Stack) -> None:
         "{upstream: {names: [private]}, assign_cidr_block: 192.168.10.20/24, default_route: 192.168.10.1, "
         "expose: {ports: [80], vips: [192.168.10.100], health_check: {protocol: http, path: /, status_code: 200}}}"
     )
-    log, ip = _up_then_down(stack, _group("{type: LoadBalancer, selector: app-lb}", nic))
+    log, ip, between = _up_then_down(stack, _group("{type: LoadBalancer, selector: app-lb}", nic))
     assert ip == "192.168.10.21"
-    assert stack.snapshot["lb"] == [
-        ("192.168.10.100", [("192.168.10.50", 80, True), ("192.168.10.21", 80, True)])
-    ]
+    assert between["lb"] == [("192.168.10.100", [("192.168.10.50", 80, True), ("192.168.10.21", 80, True)])]
     assert stack.cloud(_services) == before
     assert 'log="added: Server{VIP:192.168.10.100, IP: 192.168.10.21, Port:80}"' in log
 
