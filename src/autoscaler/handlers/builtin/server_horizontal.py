@@ -22,8 +22,15 @@ def _id_list(ids: list[str]) -> str:
 
 
 def render_startup_scripts(instance: pb.ServerGroupInstance) -> list[str]:
-    """Each startup script executed as a Go template (named after the server) on the instance."""
-    if not instance.HasField("edit_parameter"):
+    """Each startup script executed as a Go template (named after the server) on the instance.
+
+    Only when they will be used: the edit goes with the first disk, and only if it is copied
+    from an archive or a disk (a blank disk cannot be edited).
+    """
+    first = instance.disks[0] if instance.disks else None
+    if not instance.HasField("edit_parameter") or first is None:
+        return []
+    if not (first.source_archive_id or first.source_disk_id):
         return []
     return [render(instance.name, script, instance) for script in instance.edit_parameter.startup_scripts]
 
