@@ -9,7 +9,9 @@ from autoscaler.yamlconf import ConfigError, parse_text, validate
 
 
 def test_plain_scalars_follow_yaml_1_2() -> None:
-    doc = parse_text("a: yes\nb: on\nc: true\nd: 0777\ne: 1:30\nf: 0x1f\ng: 1.5\nh: ~\ni: -3\nj: 2026-01-01\n", "x.yaml")
+    doc = parse_text(
+        "a: yes\nb: on\nc: true\nd: 0777\ne: 1:30\nf: 0x1f\ng: 1.5\nh: ~\ni: -3\nj: 2026-01-01\n", "x.yaml"
+    )
     assert doc.data == {
         "a": "yes",
         "b": "on",
