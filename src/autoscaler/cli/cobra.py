@@ -290,8 +290,16 @@ class Group(_CobraMixin, click.Group):
             ctx.exit(0)
         return name, cmd, args[1:]
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        # Whether a subcommand word followed. click 8 keeps it apart (its public accessor is
+        # deprecated), click 9 leaves it in ctx.args: look in both.
+        held = getattr(ctx, "_protected_args", None) or []
+        ctx.meta["cobra.subcommand_given"] = bool(held) or bool(ctx.args)
+        return rest
+
     def invoke(self, ctx: click.Context) -> Any:
-        if not ctx.protected_args and not ctx.args:
+        if not ctx.meta.get("cobra.subcommand_given"):
             click.echo(ctx.get_help(), nl=False)
             ctx.exit(0)
         return super().invoke(ctx)
