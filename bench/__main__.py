@@ -9,6 +9,7 @@ import sys
 BENCHMARKS = {
     "bench.local_exec": "local-exec handler: round trip, concurrency, memory",
     "bench.core_latency": "Core: Up→DONE latency of a sync job on the fake cloud",
+    "bench.inputs_http": "webhook inputs: latency and requests/s of /up",
 }
 
 
