@@ -8,21 +8,12 @@ from typing import Any
 import click
 
 from ..durations import parse_duration
+from ..handlers.builtin.names import BUILTIN_HANDLERS
 from ..handlers.contract import STEPS
 from ..runner import DEFAULT_CAPTURE_LIMIT
 from .cobra import Command, CommandError, Flag, Group
 from .flags import check, file_path, global_options, oneof, optional, printascii, required, validate
 
-BUILTIN_HANDLERS = (
-    "dns-servers-handler",
-    "elb-vertical-scaler",
-    "elb-servers-handler",
-    "gslb-servers-handler",
-    "load-balancer-servers-handler",
-    "router-vertical-scaler",
-    "server-horizontal-scaler",
-    "server-vertical-scaler",
-)
 LOCAL_EXEC_ADDR = "unix:autoscaler-handlers-local-exec.sock"
 # gRPC's default receive limit on the Core's side; a DONE log must fit in one message.
 MAX_OUTPUT_LIMIT = 4 * 1024 * 1024 - 64 * 1024

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import model_validator
 
 from ...exporter_config import ExporterConfig
+from ...handlers.builtin.names import BUILTIN_HANDLERS
 from ..resources.elb import ELBDef
 from ..resources.router import RouterDef
 from ..resources.server import ServerDef
@@ -16,16 +17,6 @@ from .decode import GoBool, StrictModel
 
 Definition = ServerDef | ServerGroupDef | ELBDef | RouterDef
 
-BUILTIN_HANDLERS = (
-    "dns-servers-handler",
-    "elb-vertical-scaler",
-    "elb-servers-handler",
-    "gslb-servers-handler",
-    "load-balancer-servers-handler",
-    "router-vertical-scaler",
-    "server-horizontal-scaler",
-    "server-vertical-scaler",
-)
 DEFAULT_COOLDOWN = 600  # seconds; a value <= 0 means this
 DEFAULT_SHUTDOWN_GRACE = 600
 DEFAULT_EXPORTER_ADDRESS = ":8081"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from ...handlers.builtin.names import BUILTIN_HANDLERS
 from ...log import Logger
 from ..handlers import ping_all
 from ..resources.context import CloudContext
-from .model import BUILTIN_HANDLERS, Config, Definition
+from .model import Config, Definition
 from .problems import ConfigProblems, Problem, invalid, prefix_all
 
 DefinitionCheck = Callable[[Definition, CloudContext], Awaitable[list[Problem]]]
