@@ -175,3 +175,16 @@ def test_call_tool_errors(tmp_path: Path, start_handler: StartHandler) -> None:
     nobody = call(tmp_path, "--endpoint", "unix:nobody.sock", "--step", "handle", "--timeout", "2s")
     assert nobody.returncode == 1
     assert nobody.stderr.startswith("Error: rpc error: code = Unavailable desc =")
+
+
+def test_call_tool_prints_one_line_logs_after_the_status_and_longer_ones_below(
+    tmp_path: Path, start_handler: StartHandler
+) -> None:
+    write_script(
+        tmp_path / "h.sh", '#!/bin/sh\n[ "$AUTOSCALER_SOURCE" = many ] && printf "a\\nb\\n" || echo one\n'
+    )
+    start_handler("--executable-path", "h.sh", "--handler-type", "handle")
+    one = call(tmp_path, "--step", "handle", "--source", "one")
+    assert one.stdout == "[DONE] one\n"
+    many = call(tmp_path, "--step", "handle", "--source", "many")
+    assert many.stdout == "[DONE]\na\nb\n"

@@ -100,11 +100,14 @@ def _print_response(response: pb.HandleResponse, as_json: bool) -> None:
             flush=True,
         )
         return
+    # One-line logs follow the status; longer ones go below it, verbatim, ending in a newline.
     text = response.log
-    print(f"[{status}]" + (f" {text}" if text and "\n" not in text.rstrip("\n") else ""), flush=True)
-    if text and "\n" in text.rstrip("\n"):
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
+    body = text[:-1] if text.endswith("\n") else text
+    if "\n" in body:
+        sys.stdout.write(f"[{status}]\n{body}\n")
+    else:
+        sys.stdout.write(f"[{status}] {body}\n" if body else f"[{status}]\n")
+    sys.stdout.flush()
 
 
 def call_from_flags(kw: dict[str, Any]) -> int:
