@@ -142,9 +142,9 @@ async def test_server_plan_search(api: Api) -> None:
 
 
 async def test_every_os_type_finds_an_archive(api: Api) -> None:
-    for os_type in helpers.OS_TYPE_TAGS:
+    for os_type, known in helpers.OS_TYPES.items():
         archive = await helpers.find_archive_by_os_type(api.client, Z, os_type)
-        assert archive.scope == "shared" and set(helpers.OS_TYPE_TAGS[os_type]) <= set(archive.tags)
+        assert archive.scope == "shared" and set(known.tags) <= set(archive.tags)
     with pytest.raises(NoResultsError, match="unsupported ostype"):
         await helpers.find_archive_by_os_type(api.client, Z, "windows")
 

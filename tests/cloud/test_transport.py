@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from autoscaler.cloud import CloudClient, CloudConnectionError, CloudError, CloudOptions
-from autoscaler.cloud.errors import CloudClientError
+from autoscaler.cloud.errors import CloudClientError, message_of
 from autoscaler.cloud.transport import RateLimiter
 
 
@@ -53,6 +53,9 @@ async def test_error_envelope_becomes_cloud_error() -> None:
     )
     assert err.is_still_creating and not err.is_not_found
     assert "PUT https://api.example.test/cloud/zone/is1a/api/cloud/1.1/server/1/power" in str(err)
+    assert message_of(err) == "creating"  # what the Core shows: the API's own message
+    assert message_of(CloudError(500, method="GET", url="u")) == "GET u: 500"
+    assert message_of(CloudConnectionError("refused")) == "refused"
 
 
 async def test_non_json_error_body() -> None:

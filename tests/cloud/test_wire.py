@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autoscaler.cloud import FindCondition, by_id, by_tags, exact_match, partial_match, scalar, tags_and
+from autoscaler.cloud import (
+    FindCondition,
+    by_id,
+    by_selector,
+    by_tags,
+    exact_match,
+    partial_match,
+    scalar,
+    tags_and,
+)
 from autoscaler.cloud.conditions import escape
 from autoscaler.cloud.models import LoadBalancer, ProxyLB, Server, proxylb_plan
 from autoscaler.cloud.wire import number_text, parse_flag, parse_number, to_id, wire_name
@@ -73,6 +82,16 @@ def test_condition_wire_text() -> None:
     assert by_id(7).to_wire()["Filter"] == {"ID": ["7"]}
     assert by_tags("@previous-id=1").to_wire()["Filter"] == {"Tags.Name": [["@previous-id=1"]]}
     assert cond.with_filter("Name", "x").to_wire()["Filter"]["Name"] == "x"
+
+
+def test_selector_condition() -> None:
+    """A resource selector (cloud-api.md §2.4): each given part is one filter entry, ANDed."""
+    assert by_selector().query() == '{"Count":0,"From":0}'
+    assert by_selector(113400000001).query() == '{"Count":0,"From":0,"Filter":{"ID":["113400000001"]}}'
+    assert by_selector("7", names=["web", "a b"], tags=["t1", "t 2"]).query() == (
+        '{"Count":0,"From":0,"Filter":{"ID":["7"],"Name":"web%20a%20b","Tags.Name":[["t1","t 2"]]}}'
+    )
+    assert by_selector(0, names=[], tags=["x"]).to_wire()["Filter"] == {"Tags.Name": [["x"]]}
 
 
 def test_server_model() -> None:

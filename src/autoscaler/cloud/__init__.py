@@ -14,11 +14,11 @@ Entry points:
   zoned families take `zone` first (`client.servers.read("is1a", id_)`), global ones do not
   (`client.elb.read(id_)`);
 - find conditions: `FindCondition`, `partial_match`, `exact_match`, `tags_and`, `scalar`,
-  `by_id`, `by_names`, `by_tags`;
+  `by_id`, `by_names`, `by_tags`, `by_selector` (a resource selector's id + names + tags);
 - `helpers`: power/readiness waits, plan changes with `@previous-id` tags, reads with
   previous-ID fallback, archive by OS type, server plan search;
 - errors: `CloudError` (status, code, message), `CloudConnectionError`, `NoResultsError`,
-  `WaitTimeout`, all `CloudClientError`.
+  `WaitTimeout`, all `CloudClientError`; `message_of(exc)` is the text users are shown.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         FindCondition,
         by_id,
         by_names,
+        by_selector,
         by_tags,
         exact_match,
         partial_match,
@@ -39,7 +40,14 @@ if TYPE_CHECKING:
         tags_and,
     )
     from .config import CloudOptions, ProfileError
-    from .errors import CloudClientError, CloudConnectionError, CloudError, NoResultsError, WaitTimeout
+    from .errors import (
+        CloudClientError,
+        CloudConnectionError,
+        CloudError,
+        NoResultsError,
+        WaitTimeout,
+        message_of,
+    )
     from .ops.base import FindResult
     from .ops.disks import DiskCreate, DiskEdit, disk_plan_id
     from .ops.servers import SHARED, PlanChange, ServerCreate, ServerUpdate
@@ -55,6 +63,7 @@ _EXPORTS = {
     "FindCondition": ".conditions",
     "by_id": ".conditions",
     "by_names": ".conditions",
+    "by_selector": ".conditions",
     "by_tags": ".conditions",
     "exact_match": ".conditions",
     "partial_match": ".conditions",
@@ -67,6 +76,7 @@ _EXPORTS = {
     "CloudError": ".errors",
     "NoResultsError": ".errors",
     "WaitTimeout": ".errors",
+    "message_of": ".errors",
     "FindResult": ".ops.base",
     "DiskCreate": ".ops.disks",
     "DiskEdit": ".ops.disks",
@@ -99,9 +109,11 @@ __all__ = [
     "WaitTimeout",
     "by_id",
     "by_names",
+    "by_selector",
     "by_tags",
     "disk_plan_id",
     "exact_match",
+    "message_of",
     "open_client",
     "partial_match",
     "scalar",

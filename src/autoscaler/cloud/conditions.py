@@ -13,6 +13,7 @@ without re-encoding `%`, and the API decodes the whole query once.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -119,6 +120,18 @@ def by_names(*names: str) -> FindCondition:
 
 def by_tags(*tags: str) -> FindCondition:
     return FindCondition(filter={"Tags.Name": tags_and(*tags)})
+
+
+def by_selector(id_: int | str = 0, names: Sequence[str] = (), tags: Sequence[str] = ()) -> FindCondition:
+    """A resource selector's find: the ID, every name word and every tag, each only when given."""
+    filter_: dict[str, FilterValue] = {}
+    if id_:
+        filter_["ID"] = exact_match(str(id_))
+    if names:
+        filter_["Name"] = partial_match(*names)
+    if tags:
+        filter_["Tags.Name"] = tags_and(*tags)
+    return FindCondition(filter=filter_)
 
 
 def previous_id_tag(id_: int) -> str:

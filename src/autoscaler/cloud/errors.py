@@ -88,5 +88,13 @@ class WaitTimeout(CloudClientError, TimeoutError):
     """A state wait did not reach its goal in time."""
 
 
+def message_of(exc: BaseException) -> str:
+    """The text a user is shown for a failure: the API's own `error_msg` when it sent one,
+    else the whole description (a connection failure, a response that is not JSON, ...)."""
+    if isinstance(exc, CloudError) and exc.message:
+        return exc.message
+    return str(exc)
+
+
 def is_not_found(exc: BaseException) -> bool:
     return isinstance(exc, CloudError) and exc.is_not_found

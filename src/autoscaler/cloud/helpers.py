@@ -25,15 +25,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .conditions import FindCondition, previous_id_tag, scalar, tags_and
-from .errors import CloudError, NoResultsError, WaitTimeout
+from .errors import CloudError, NoResultsError, WaitTimeout, message_of
 from .models import Archive, Disk, Internet, ProxyLB, Server, ServerPlan
+from .ops.base import FindResult
 from .ops.servers import PlanChange, ServerUpdate
+from .wire import WireModel
 
 if TYPE_CHECKING:
     from .client import CloudClient, Timings
+
+M = TypeVar("M", bound=WireModel)
 
 PREVIOUS_ID_PREFIX = "@previous-id"
 MAX_TAGS_FOR_PREVIOUS_ID = 10
@@ -53,19 +57,20 @@ def server_is_down(server: Server) -> bool:
     return server.availability == "available" and server.instance_status.lower() == "down"
 
 
-async def _first_request(request: Callable[[], Awaitable[None]], t: Timings, what: str) -> None:
-    """Send a power request; while the API says "still creating", retry every interval."""
+async def _first_request(request: Callable[[], Awaitable[None]], t: Timings) -> None:
+    """Send a power request one retry interval from now (upstream's ticker fires first); while
+    the API answers "still creating", send it again every interval until the retry timeout."""
     deadline = time.monotonic() + t.power_retry_timeout
     while True:
+        await asyncio.sleep(t.power_retry_interval)
         try:
             await request()
             return
         except CloudError as exc:
             if not exc.is_still_creating:
                 raise
-            if time.monotonic() + t.power_retry_interval > deadline:
-                raise WaitTimeout(f"powerRequestWithRetry: timed out: {what}: {exc}") from exc
-        await asyncio.sleep(t.power_retry_interval)
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(f"powerRequestWithRetry: timed out: {message_of(exc)}") from exc
 
 
 async def _wait_server(
@@ -81,16 +86,14 @@ async def _wait_server(
     """Poll until `done`; optionally repeat the power request while the status stays `rerequest_when`."""
     start = time.monotonic()
     next_request = start + t.power_rerequest_interval
-    last = ""
     while True:
         await asyncio.sleep(t.poll_interval)
         server = await client.servers.read(zone, id_)
         if done(server):
             return server
         now = time.monotonic()
-        last = f"availability={server.availability!r} status={server.instance_status!r}"
         if now - start >= t.poll_timeout:
-            raise WaitTimeout(f"waiting for server {id_} in {zone} to be {goal}: timed out ({last})")
+            raise WaitTimeout(f"waiting for server {id_} to be {goal}: context deadline exceeded")
         if rerequest is not None and now >= next_request and server.instance_status.lower() == rerequest_when:
             next_request = now + t.power_rerequest_interval
             try:
@@ -122,7 +125,7 @@ async def boot_server(
     async def request() -> None:
         await client.servers.boot(zone, id_, user_data)
 
-    await _first_request(request, t, f"booting server {id_}")
+    await _first_request(request, t)
     return await _wait_server(client, zone, id_, server_is_up, "up", t, request, "down")
 
 
@@ -135,7 +138,7 @@ async def shutdown_server(
     async def request() -> None:
         await client.servers.shutdown(zone, id_, force)
 
-    await _first_request(request, t, f"shutting down server {id_}")
+    await _first_request(request, t)
     return await _wait_server(client, zone, id_, server_is_down, "down", t, request, "up")
 
 
@@ -151,10 +154,7 @@ async def wait_disk_ready(
         if disk.availability == "available":
             return disk
         if time.monotonic() - start >= t.poll_timeout:
-            raise WaitTimeout(
-                f"waiting for disk {id_} in {zone} to be available: timed out "
-                f"(availability={disk.availability!r})"
-            )
+            raise WaitTimeout(f"waiting for disk {id_}: context deadline exceeded")
 
 
 # --- previous-ID tags and plan changes ---------------------------------------------------------
@@ -207,82 +207,84 @@ async def change_elb_plan(client: CloudClient, id_: int, plan: int) -> ProxyLB:
 # --- reads with previous-ID fallback -------------------------------------------------------------
 
 
-def _previous(id_: int) -> FindCondition:
-    return FindCondition(filter={"Tags.Name": tags_and(previous_id_tag(id_))})
+async def _read_following(
+    read: Callable[[], Awaitable[M]],
+    find: Callable[[FindCondition], Awaitable[FindResult[M]]],
+    kind: str,
+    id_: int,
+) -> M:
+    """Read by ID; after a 404, the first resource tagged `@previous-id=<id>`."""
+    try:
+        return await read()
+    except CloudError as exc:
+        if not exc.is_not_found:
+            raise
+    found = (await find(FindCondition(filter={"Tags.Name": tags_and(previous_id_tag(id_))}))).first()
+    if found is None:
+        raise NoResultsError(f"{kind}[{id_}] not found (also not by @previous-id)")
+    return found
 
 
 async def read_server(client: CloudClient, zone: str, id_: int) -> Server:
-    try:
-        return await client.servers.read(zone, id_)
-    except CloudError as exc:
-        if not exc.is_not_found:
-            raise
-    found = (await client.servers.find(zone, _previous(id_))).first()
-    if found is None:
-        raise NoResultsError(f"no results: server {id_} in {zone} (nor one tagged {previous_id_tag(id_)})")
-    return found
+    return await _read_following(
+        lambda: client.servers.read(zone, id_), lambda c: client.servers.find(zone, c), "Server", id_
+    )
 
 
 async def read_router(client: CloudClient, zone: str, id_: int) -> Internet:
-    try:
-        return await client.internet.read(zone, id_)
-    except CloudError as exc:
-        if not exc.is_not_found:
-            raise
-    found = (await client.internet.find(zone, _previous(id_))).first()
-    if found is None:
-        raise NoResultsError(f"no results: router {id_} in {zone} (nor one tagged {previous_id_tag(id_)})")
-    return found
+    return await _read_following(
+        lambda: client.internet.read(zone, id_), lambda c: client.internet.find(zone, c), "Internet", id_
+    )
 
 
 async def read_proxylb(client: CloudClient, id_: int) -> ProxyLB:
-    try:
-        return await client.elb.read(id_)
-    except CloudError as exc:
-        if not exc.is_not_found:
-            raise
-    found = (await client.elb.find(_previous(id_))).first()
-    if found is None:
-        raise NoResultsError(f"no results: ELB {id_} (nor one tagged {previous_id_tag(id_)})")
-    return found
+    return await _read_following(lambda: client.elb.read(id_), client.elb.find, "ProxyLB", id_)
 
 
 # --- lookups -------------------------------------------------------------------------------------
 
-OS_TYPE_TAGS: dict[str, tuple[str, ...]] = {
-    "almalinux": ("current-stable", "distro-alma"),
-    "almalinux10": ("alma-10-latest",),
-    "almalinux9": ("alma-9-latest",),
-    "almalinux8": ("alma-8-latest",),
-    "rockylinux": ("current-stable", "distro-rocky"),
-    "rockylinux10": ("rocky-10-latest",),
-    "rockylinux9": ("rocky-9-latest",),
-    "rockylinux8": ("rocky-8-latest",),
-    "miracle": ("current-stable", "distro-miracle"),
-    "miraclelinux": ("current-stable", "distro-miracle"),
-    "miracle9": ("miracle-9-latest",),
-    "miraclelinux9": ("miracle-9-latest",),
-    "miracle8": ("miracle-8-latest",),
-    "miraclelinux8": ("miracle-8-latest",),
-    "ubuntu": ("current-stable", "distro-ubuntu"),
-    "ubuntu2404": ("ubuntu-24.04-latest",),
-    "ubuntu2204": ("ubuntu-22.04-latest",),
-    "debian": ("current-stable", "distro-debian"),
-    "debian12": ("debian-12-latest",),
-    "debian11": ("debian-11-latest",),
-    "kusanagi": ("current-stable", "pkg-kusanagi"),
+
+class OSType(NamedTuple):
+    """An `os_type` of a disk template: its name in upstream's messages and its archive tags."""
+
+    name: str
+    tags: tuple[str, ...]
+
+
+OS_TYPES: dict[str, OSType] = {
+    "almalinux": OSType("AlmaLinux", ("current-stable", "distro-alma")),
+    "almalinux10": OSType("AlmaLinux10", ("alma-10-latest",)),
+    "almalinux9": OSType("AlmaLinux9", ("alma-9-latest",)),
+    "almalinux8": OSType("AlmaLinux8", ("alma-8-latest",)),
+    "rockylinux": OSType("RockyLinux", ("current-stable", "distro-rocky")),
+    "rockylinux10": OSType("RockyLinux10", ("rocky-10-latest",)),
+    "rockylinux9": OSType("RockyLinux9", ("rocky-9-latest",)),
+    "rockylinux8": OSType("RockyLinux8", ("rocky-8-latest",)),
+    "miracle": OSType("MiracleLinux", ("current-stable", "distro-miracle")),
+    "miraclelinux": OSType("MiracleLinux", ("current-stable", "distro-miracle")),
+    "miracle9": OSType("MiracleLinux9", ("miracle-9-latest",)),
+    "miraclelinux9": OSType("MiracleLinux9", ("miracle-9-latest",)),
+    "miracle8": OSType("MiracleLinux8", ("miracle-8-latest",)),
+    "miraclelinux8": OSType("MiracleLinux8", ("miracle-8-latest",)),
+    "ubuntu": OSType("Ubuntu", ("current-stable", "distro-ubuntu")),
+    "ubuntu2404": OSType("Ubuntu2404", ("ubuntu-24.04-latest",)),
+    "ubuntu2204": OSType("Ubuntu2204", ("ubuntu-22.04-latest",)),
+    "debian": OSType("Debian", ("current-stable", "distro-debian")),
+    "debian12": OSType("Debian12", ("debian-12-latest",)),
+    "debian11": OSType("Debian11", ("debian-11-latest",)),
+    "kusanagi": OSType("Kusanagi", ("current-stable", "pkg-kusanagi")),
 }
 
 
 async def find_archive_by_os_type(client: CloudClient, zone: str, os_type: str) -> Archive:
-    """The first shared archive carrying the OS type's tags."""
-    tags = OS_TYPE_TAGS.get(os_type)
-    if tags is None:
-        raise NoResultsError(f"unsupported ostype.ArchiveOSType: {os_type}")
-    cond = FindCondition(filter={"Tags.Name": tags_and(*tags), "Scope": scalar("shared")})
+    """The first shared archive carrying the OS type's tags (an unknown name is upstream's `Custom`)."""
+    known = OS_TYPES.get(os_type)
+    if known is None:
+        raise NoResultsError("unsupported ostype.ArchiveOSType: Custom")
+    cond = FindCondition(filter={"Tags.Name": tags_and(*known.tags), "Scope": scalar("shared")})
     found = (await client.archives.find(zone, cond)).first()
     if found is None:
-        raise NoResultsError(f"archive not found with ostype.ArchiveOSType: {os_type}")
+        raise NoResultsError(f"archive not found with ostype.ArchiveOSType: {known.name}")
     return found
 
 

@@ -447,17 +447,17 @@ class _Seeder:
             "Server": {"ID": server["ID"]},
         }
         if disk.os_type:
-            from ..helpers import OS_TYPE_TAGS
+            from ..helpers import OS_TYPES
 
-            tags = OS_TYPE_TAGS.get(disk.os_type)
-            if tags is None:
+            known = OS_TYPES.get(disk.os_type)
+            if known is None:
                 raise ApiError(
                     400, "bad_request", f"disks[{index}].os_type: unknown OS type {disk.os_type!r}"
                 )
             hits = [
                 a
                 for a in self.tx.all("Archive", ctx.zone)
-                if a.get("Scope") == "shared" and set(tags) <= set(a.get("Tags") or [])
+                if a.get("Scope") == "shared" and set(known.tags) <= set(a.get("Tags") or [])
             ]
             if not hits:
                 raise ApiError(404, "not_found", f"disks[{index}].os_type: no archive for {disk.os_type!r}")
