@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Any
 
+from ..cloud.client import CloudClient, open_client
+from ..cloud.config import CloudOptions, default_user_agent
+from ..cloud.errors import CloudError, message_of
+from ..handlers.builtin.api import ops_for
 from ..log import Logger
-from .cloudops import CloudError, CloudOps, Transport
+from .cloudops import CloudOps
 from .config.model import Config, Definition
 from .config.problems import Problem, invalid, system
 from .config.rules import DEFAULT_ZONES
@@ -26,89 +29,42 @@ class CloudUnavailable(RuntimeError):
     pass
 
 
-def open_transport(config: Config) -> Transport:
-    """The cloud client (`autoscaler.cloud`) for this configuration, behind the Core's Transport.
+def open_cloud(config: Config) -> CloudClient:
+    """The one cloud client of this configuration (in fake mode, backed by the fake cloud).
 
     Options merge as upstream: the environment, then (not in strict mode) the usacloud
     profile, then `sakuracloud.token`/`secret` from the file.
     """
-    try:
-        from ..cloud import config as cloud_config
-        from ..cloud.transport import Caller
-    except ImportError as exc:
-        raise CloudUnavailable(
-            f"initializing API Client failed: the SAKURA Cloud client is not available: {exc}"
-        ) from None
-    layers = [cloud_config.options_from_env()]
-    if not config.strict:
-        layers.append(cloud_config.options_from_profile(config.sakuracloud.profile))
-    layers.append(
-        cloud_config.CloudOptions(
-            access_token=config.sakuracloud.token,
-            access_token_secret=config.sakuracloud.secret,
-            user_agent=cloud_config.default_user_agent(),
-        )
+    options = CloudOptions.from_env(
+        profile=config.sakuracloud.profile,
+        token=config.sakuracloud.token,
+        secret=config.sakuracloud.secret,
+        user_agent=default_user_agent(),
+        strict=config.strict,
     )
-    options = cloud_config.merge_options(*layers).with_defaults()
-    http_transport = None
-    if options.fake_mode:
-        import importlib
-
-        try:
-            fake = importlib.import_module("autoscaler.cloud.fake")
-            http_transport = fake.transport(options)
-        except (ImportError, AttributeError) as exc:
-            raise CloudUnavailable(
-                f"initializing API Client failed: fake mode is not available: {exc}"
-            ) from None
-    return CallerTransport(
-        Caller(options, http_transport),
-        options.zones,
-        options.default_zone,
-        options.fake_mode,
-        max(options.fake_delay, 0.0),
-    )
-
-
-class CallerTransport:
-    """`autoscaler.cloud`'s Caller as the Core's Transport (errors mapped to CloudError)."""
-
-    def __init__(
-        self, caller: Any, zones: tuple[str, ...], default_zone: str, fake: bool, fake_delay: float = 0.0
-    ) -> None:
-        self.caller = caller
-        self.fake_delay = fake_delay  # the fake cloud's transition time (SAKURACLOUD_FAKE_DELAY)
-        self.zones = zones or DEFAULT_ZONES
-        self.default_zone = default_zone or "is1a"
-        self.fake = fake
-
-    async def request(
-        self, method: str, zone: str, path: str, body: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        from ..cloud.errors import CloudError as ClientCloudError
-
-        try:
-            answer: dict[str, Any] = await self.caller.request(method, zone, path, body=body)
-        except ClientCloudError as exc:
-            raise CloudError(exc.status, exc.code, exc.message or str(exc)) from None
-        return answer
-
-    async def close(self) -> None:
-        await self.caller.aclose()
+    return open_client(options)
 
 
 class SakuraBinding:
     def __init__(self, config: Config, logger: Logger) -> None:
         self.config = config
         self.logger = logger
+        self._client: CloudClient | None = None
         self._ops: CloudOps | None = None
         self._error: str | None = None
         try:
-            self._ops = CloudOps(open_transport(config))
+            self._client = open_cloud(config)
+            self._ops = ops_for(self._client)
         except Exception as exc:
             self._error = (
                 str(exc) if str(exc).startswith("initializing") else f"initializing API Client failed: {exc}"
             )
+
+    @property
+    def client(self) -> CloudClient:
+        if self._client is None:
+            raise CloudUnavailable(self._error or "initializing API Client failed")
+        return self._client
 
     @property
     def ops(self) -> CloudOps:
@@ -118,20 +74,21 @@ class SakuraBinding:
 
     @property
     def zones(self) -> tuple[str, ...]:
-        return self._ops.zones if self._ops is not None else DEFAULT_ZONES
+        return self._client.zones if self._client is not None else DEFAULT_ZONES
 
     async def account_check(self) -> Problem | None:
-        if self._ops is None:
+        if self._client is None:
             return system(self._error or "initializing API Client failed")
         try:
-            status = await self._ops.call("GET", self._ops.transport.default_zone, "auth-status")
+            status = await self._client.auth_status.read()
         except CloudError as exc:
-            return invalid(f"reading SAKURA cloud account info failed: {exc.message}")
+            return invalid(f"reading SAKURA cloud account info failed: {message_of(exc)}")
         except Exception as exc:
             return system(f"reading SAKURA cloud account info failed: unknown error: {exc}")
-        permission = str(status.get("Permission") or "")
-        if permission not in ALLOWED_PERMISSIONS:
-            return invalid(f"required permissions have not been assigned. assigned permission: {permission}")
+        if status.permission not in ALLOWED_PERMISSIONS:
+            return invalid(
+                f"required permissions have not been assigned. assigned permission: {status.permission}"
+            )
         if len(os.environ.get("SAKURACLOUD_APPEND_USER_AGENT", "")) > 1024:
             return system("SAKURACLOUD_APPEND_USER_AGENT is too long: max=1024")
         return None
@@ -154,11 +111,11 @@ class SakuraBinding:
 
         out = []
         for name in names:
-            handler = create(name, self.ops.transport)
+            handler = create(name, self.client)
             if handler is not None:
                 out.append(BuiltinRef(name, handler))
         return out
 
     async def close(self) -> None:
-        if self._ops is not None:
-            await self._ops.close()
+        if self._client is not None:
+            await self._client.aclose()

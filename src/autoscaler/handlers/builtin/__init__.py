@@ -1,18 +1,22 @@
 """Builtin handlers: they act on SAKURA Cloud directly, called in-process by the Core.
 
-Each implements `autoscaler.handlers.contract.Handler`; `create(name, transport)` builds one
-by its upstream name (None for an unknown name).
+Each implements `autoscaler.handlers.contract.Handler`; `create(name, client)` builds one by
+its upstream name (None for an unknown name), acting through the Core's one `CloudClient`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..contract import Handler
-from .api import CloudOps, Transport
+from .api import CloudOps, ops_for
+
+if TYPE_CHECKING:
+    from ...cloud.client import CloudClient
 
 
-def create(name: str, transport: Transport) -> Handler | None:
+def create(name: str, client: CloudClient) -> Handler | None:
     from .dns_servers import DNSServersHandler
     from .elb_servers import ELBServersHandler
     from .elb_vertical import ELBVerticalScaler
@@ -22,7 +26,7 @@ def create(name: str, transport: Transport) -> Handler | None:
     from .server_horizontal import ServerHorizontalScaler
     from .server_vertical import ServerVerticalScaler
 
-    ops = CloudOps(transport)
+    ops = ops_for(client)
     factories: dict[str, Callable[[CloudOps], Handler]] = {
         "server-vertical-scaler": ServerVerticalScaler,
         "server-horizontal-scaler": ServerHorizontalScaler,

@@ -12,7 +12,10 @@ import json
 import urllib.parse
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ...cloud.client import CloudClient
 
 Wire = dict[str, Any]
 
@@ -148,3 +151,30 @@ def parse_time(value: Any) -> datetime | None:
 def latest(*values: Any) -> datetime | None:
     times = [t for t in (parse_time(v) for v in values) if t is not None]
     return max(times) if times else None
+
+
+class CallerTransport:
+    """A `CloudClient`'s Caller as a Transport (errors mapped to CloudError)."""
+
+    def __init__(self, client: CloudClient) -> None:
+        self.client = client
+        self.zones = client.zones
+        self.default_zone = client.default_zone
+        self.fake = client.fake_mode
+        self.fake_delay = max(client.options.fake_delay, 0.0)  # SAKURACLOUD_FAKE_DELAY
+
+    async def request(self, method: str, zone: str, path: str, body: Wire | None = None) -> Wire:
+        from ...cloud.errors import CloudError as ClientCloudError
+
+        try:
+            answer: Wire = await self.client.caller.request(method, zone, path, body=body)
+        except ClientCloudError as exc:
+            raise CloudError(exc.status, exc.code, exc.message or str(exc)) from None
+        return answer
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def ops_for(client: CloudClient) -> CloudOps:
+    return CloudOps(CallerTransport(client))
