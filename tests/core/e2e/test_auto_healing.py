@@ -82,3 +82,56 @@ def test_keep_asks_the_parent_elb(stack: Stack) -> None:
     assert {after[n].id for n in ("app-001", "app-002")}.isdisjoint(
         {before[n].id for n in ("app-001", "app-002")}
     )
+
+
+LB_SEED = """
+switches:
+  - {name: private, user_subnet: {default_route: 192.168.10.1, network_mask_len: 24}}
+servers:
+  - {name: app-001, plan: {core: 1, memory: 1}, power: up, nics: [{upstream: private, user_ip_address: 192.168.10.21}]}
+  - {name: app-002, plan: {core: 1, memory: 1}, power: up, nics: [{upstream: private, user_ip_address: 192.168.10.22}]}
+load_balancers:
+  - name: app-lb
+    switch: private
+    addresses: [192.168.10.4]
+    network_mask_len: 24
+    default_route: 192.168.10.1
+    vips:
+      - virtual_ip_address: 192.168.10.100
+        port: 80
+        servers:
+          - {ip_address: 192.168.10.21, port: 80, health_check: {protocol: http, path: /, status: 200}}
+          - {ip_address: 192.168.10.22, port: 80, health_check: {protocol: http, path: /, status: 200}}
+  - {name: empty-lb, switch: private, addresses: [192.168.10.5], network_mask_len: 24, default_route: 192.168.10.1}
+"""
+LB_NIC = (
+    ", assign_cidr_block: 192.168.10.20/24, default_route: 192.168.10.1, "
+    "expose: {ports: [80], vips: [192.168.10.100], health_check: {protocol: http, path: /, status_code: 200}}"
+)
+
+
+def test_keep_asks_the_parent_load_balancer(stack: Stack) -> None:
+    stack.seed(LB_SEED)
+    before = stack.servers()
+    stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
+    config = _config("    parent: {type: LoadBalancer, selector: app-lb}", LB_NIC).replace(
+        "upstream: shared", "upstream: {names: [private]}"
+    )
+    core = stack.core(config)
+    stack.past_cooldown(1)
+
+    # The load balancer reports both members up: nothing to heal.
+    healthy = stack.request("Keep", "app")
+
+    assert (healthy.status, healthy.message) == (JOB.JOB_DONE_NOOP, "")
+    assert stack.servers() == before
+    core.signal(15)
+    assert core.wait() == 0
+
+    # A load balancer without VIPs reports nothing: every member is replaced (same addresses).
+    stack.core(config.replace("selector: app-lb", "selector: empty-lb"))
+    assert done(stack.request("Keep", "app"))
+    after = stack.servers()
+    for name in ("app-001", "app-002"):
+        assert after[name].id != before[name].id and after[name].is_up
+        assert after[name].interfaces[0].user_ip_address == before[name].interfaces[0].user_ip_address
