@@ -27,15 +27,20 @@ def create(name: str, client: CloudClient) -> Handler | None:
     from .server_vertical import ServerVerticalScaler
 
     ops = ops_for(client)
-    factories: dict[str, Callable[[CloudOps], Handler]] = {
+    legacy: dict[str, Callable[[CloudOps], Handler]] = {
         "server-vertical-scaler": ServerVerticalScaler,
         "server-horizontal-scaler": ServerHorizontalScaler,
         "elb-vertical-scaler": ELBVerticalScaler,
-        "router-vertical-scaler": RouterVerticalScaler,
         "elb-servers-handler": ELBServersHandler,
         "gslb-servers-handler": GSLBServersHandler,
         "load-balancer-servers-handler": LoadBalancerServersHandler,
         "dns-servers-handler": DNSServersHandler,
     }
+    factories: dict[str, Callable[[CloudClient], Handler]] = {
+        "router-vertical-scaler": RouterVerticalScaler,
+    }
     factory = factories.get(name)
-    return factory(ops) if factory is not None else None
+    if factory is not None:
+        return factory(client)
+    old = legacy.get(name)
+    return old(ops) if old is not None else None
