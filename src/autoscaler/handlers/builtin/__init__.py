@@ -30,7 +30,6 @@ def create(name: str, client: CloudClient) -> Handler | None:
     legacy: dict[str, Callable[[CloudOps], Handler]] = {
         "server-vertical-scaler": ServerVerticalScaler,
         "server-horizontal-scaler": ServerHorizontalScaler,
-        "elb-vertical-scaler": ELBVerticalScaler,
         "elb-servers-handler": ELBServersHandler,
         "gslb-servers-handler": GSLBServersHandler,
         "load-balancer-servers-handler": LoadBalancerServersHandler,
@@ -38,6 +37,7 @@ def create(name: str, client: CloudClient) -> Handler | None:
     }
     factories: dict[str, Callable[[CloudClient], Handler]] = {
         "router-vertical-scaler": RouterVerticalScaler,
+        "elb-vertical-scaler": ELBVerticalScaler,
     }
     factory = factories.get(name)
     if factory is not None:
