@@ -28,7 +28,6 @@ def create(name: str, client: CloudClient) -> Handler | None:
 
     ops = ops_for(client)
     legacy: dict[str, Callable[[CloudOps], Handler]] = {
-        "server-vertical-scaler": ServerVerticalScaler,
         "server-horizontal-scaler": ServerHorizontalScaler,
         "elb-servers-handler": ELBServersHandler,
         "gslb-servers-handler": GSLBServersHandler,
@@ -38,6 +37,7 @@ def create(name: str, client: CloudClient) -> Handler | None:
     factories: dict[str, Callable[[CloudClient], Handler]] = {
         "router-vertical-scaler": RouterVerticalScaler,
         "elb-vertical-scaler": ELBVerticalScaler,
+        "server-vertical-scaler": ServerVerticalScaler,
     }
     factory = factories.get(name)
     if factory is not None:
