@@ -6,7 +6,7 @@ from typing import Any
 
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
-from .api import Wire
+from .api import CloudOps, Wire
 from .parents import ParentServersHandler, first_nic_checks
 
 
@@ -16,6 +16,10 @@ def _same(record: dict[str, Any], name: str, ip: str) -> bool:
 
 class DNSServersHandler(ParentServersHandler):
     name = "dns-servers-handler"
+
+    def __init__(self, ops: CloudOps) -> None:
+        self.ops = ops
+
     parent_kind = "dns"
     plain_servers = False  # only group members get records
 

@@ -6,12 +6,16 @@ from typing import Any
 
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
-from .api import Wire
+from .api import CloudOps, Wire
 from .parents import ParentServersHandler, empty_as_null, first_nic_checks, go_bool, nic_ips
 
 
 class GSLBServersHandler(ParentServersHandler):
     name = "gslb-servers-handler"
+
+    def __init__(self, ops: CloudOps) -> None:
+        self.ops = ops
+
     parent_kind = "gslb"
 
     async def _read(self, gslb_id: str) -> tuple[Wire, list[dict[str, Any]]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
-from .api import Wire
+from .api import CloudOps, Wire
 from .parents import ParentServersHandler, go_bool, nic_ips
 
 
@@ -33,6 +33,10 @@ def _port(value: Any) -> int:
 
 class LoadBalancerServersHandler(ParentServersHandler):
     name = "load-balancer-servers-handler"
+
+    def __init__(self, ops: CloudOps) -> None:
+        self.ops = ops
+
     parent_kind = "load_balancer"
 
     async def _read(self, parent: pb.LoadBalancer) -> tuple[Wire, list[dict[str, Any]]]:

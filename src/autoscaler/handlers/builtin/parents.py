@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ...cloud.client import CloudClient
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, PostHandleRequest, Reporter
-from .api import CloudOps
 
 Result = pb.PostHandleRequest.ResourceHandleResults
 
@@ -46,8 +46,8 @@ class ParentServersHandler(Handler):
     parent_kind = ""  # the `Parent.resource` case this handler looks after
     plain_servers = True  # whether a plain Server (not only a group member) is handled
 
-    def __init__(self, ops: CloudOps) -> None:
-        self.ops = ops
+    def __init__(self, client: CloudClient) -> None:
+        self.client = client
 
     def _target(self, resource: pb.Resource) -> pb.Server | pb.ServerGroupInstance | None:
         kind = resource.WhichOneof("resource")
