@@ -29,7 +29,6 @@ def create(name: str, client: CloudClient) -> Handler | None:
     ops = ops_for(client)
     legacy: dict[str, Callable[[CloudOps], Handler]] = {
         "server-horizontal-scaler": ServerHorizontalScaler,
-        "gslb-servers-handler": GSLBServersHandler,
         "load-balancer-servers-handler": LoadBalancerServersHandler,
         "dns-servers-handler": DNSServersHandler,
     }
@@ -38,6 +37,7 @@ def create(name: str, client: CloudClient) -> Handler | None:
         "elb-vertical-scaler": ELBVerticalScaler,
         "server-vertical-scaler": ServerVerticalScaler,
         "elb-servers-handler": ELBServersHandler,
+        "gslb-servers-handler": GSLBServersHandler,
     }
     factory = factories.get(name)
     if factory is not None:
