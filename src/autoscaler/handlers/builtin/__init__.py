@@ -30,7 +30,6 @@ def create(name: str, client: CloudClient) -> Handler | None:
     legacy: dict[str, Callable[[CloudOps], Handler]] = {
         "server-horizontal-scaler": ServerHorizontalScaler,
         "load-balancer-servers-handler": LoadBalancerServersHandler,
-        "dns-servers-handler": DNSServersHandler,
     }
     factories: dict[str, Callable[[CloudClient], Handler]] = {
         "router-vertical-scaler": RouterVerticalScaler,
@@ -38,6 +37,7 @@ def create(name: str, client: CloudClient) -> Handler | None:
         "server-vertical-scaler": ServerVerticalScaler,
         "elb-servers-handler": ELBServersHandler,
         "gslb-servers-handler": GSLBServersHandler,
+        "dns-servers-handler": DNSServersHandler,
     }
     factory = factories.get(name)
     if factory is not None:
