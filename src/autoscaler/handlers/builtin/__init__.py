@@ -29,7 +29,6 @@ def create(name: str, client: CloudClient) -> Handler | None:
     ops = ops_for(client)
     legacy: dict[str, Callable[[CloudOps], Handler]] = {
         "server-horizontal-scaler": ServerHorizontalScaler,
-        "load-balancer-servers-handler": LoadBalancerServersHandler,
     }
     factories: dict[str, Callable[[CloudClient], Handler]] = {
         "router-vertical-scaler": RouterVerticalScaler,
@@ -38,6 +37,7 @@ def create(name: str, client: CloudClient) -> Handler | None:
         "elb-servers-handler": ELBServersHandler,
         "gslb-servers-handler": GSLBServersHandler,
         "dns-servers-handler": DNSServersHandler,
+        "load-balancer-servers-handler": LoadBalancerServersHandler,
     }
     factory = factories.get(name)
     if factory is not None:

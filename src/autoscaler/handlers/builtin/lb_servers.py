@@ -6,90 +6,69 @@ Every settings update is followed by `LoadBalancer.Config`, which applies it.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
+from ...cloud.models import LBHealthCheck, LBServer, LBVirtualIP, LoadBalancer
+from ...cloud.wire import to_id
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
-from .api import CloudOps, Wire
 from .parents import ParentServersHandler, go_bool, nic_ips
 
 
 def _candidate_vips(
-    vips: list[dict[str, Any]], expose: pb.ServerGroupInstance.ExposeInfo | None
-) -> list[dict[str, Any]]:
+    vips: list[LBVirtualIP], expose: pb.ServerGroupInstance.ExposeInfo | None
+) -> list[LBVirtualIP]:
     """The LB's VIPs a NIC is exposed on: those listed in `expose.vips`, or all of them."""
     if expose is None or not expose.vips:
         return vips
     wanted = set(expose.vips)
-    return [v for v in vips if v.get("VirtualIPAddress") in wanted]
+    return [v for v in vips if v.virtual_ip_address in wanted]
 
 
-def _port(value: Any) -> int:
+def _inside(ip: str, vip: str, mask: int) -> bool:
     try:
-        return int(str(value))
-    except ValueError:
-        return -1
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(f"{vip}/{mask}", strict=False)
+    except ValueError as exc:
+        raise RuntimeError(f"invalid VIP {vip!r} or address {ip!r}: {exc}") from None
 
 
 class LoadBalancerServersHandler(ParentServersHandler):
     name = "load-balancer-servers-handler"
-
-    def __init__(self, ops: CloudOps) -> None:
-        self.ops = ops
-
     parent_kind = "load_balancer"
 
-    async def _read(self, parent: pb.LoadBalancer) -> tuple[Wire, list[dict[str, Any]]]:
-        lb = await self.ops.read("LoadBalancer", parent.zone, parent.id)
-        vips = [dict(v) for v in (lb.get("Settings") or {}).get("LoadBalancer") or [] if v is not None]
-        for vip in vips:
-            vip["Servers"] = [dict(s) for s in vip.get("Servers") or [] if s is not None]
-        return lb, vips
+    async def _read(self, parent: pb.LoadBalancer) -> LoadBalancer:
+        return await self.client.load_balancers.read(parent.zone, to_id(parent.id))
 
-    async def _update(self, parent: pb.LoadBalancer, lb: Wire, vips: list[dict[str, Any]]) -> None:
-        settings = []
-        for vip in vips:
-            entry = {k: v for k, v in vip.items() if v not in ("", None) or k == "Description"}
-            entry["Servers"] = vip.get("Servers") or []
-            entry.setdefault("Description", "")
-            settings.append(entry)
-        body = {
-            "Appliance": {
-                "Settings": {"LoadBalancer": settings},
-                "SettingsHash": lb.get("SettingsHash") or "",
-            }
-        }
-        await self.ops.call("PUT", parent.zone, f"appliance/{parent.id}", body)
-        await self.ops.call("PUT", parent.zone, f"appliance/{parent.id}/config")
+    async def _update(self, parent: pb.LoadBalancer, lb: LoadBalancer) -> None:
+        await self.client.load_balancers.update_settings(parent.zone, lb.id, lb.settings, lb.settings_hash)
+        await self.client.load_balancers.config(parent.zone, lb.id)
 
     async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter) -> None:
         await reporter.running()
         parent = server.parent.load_balancer
-        lb, vips = await self._read(parent)
+        lb = await self._read(parent)
         ips = nic_ips(server)
         target = ""
-        for vip in vips:
-            for real in vip["Servers"]:
-                if real.get("IPAddress") in ips:
-                    real["Enabled"] = "True" if enabled else "False"
-                    target = str(real.get("IPAddress"))
+        for vip in lb.settings:
+            for real in vip.servers:
+                if real.ip_address in ips:
+                    real.enabled = enabled
+                    target = real.ip_address
                     await reporter.running(f"target server found: {target}")
         if not target:
             await reporter.done("target server not found")
             return
         what = f"{{Enabled:{go_bool(enabled)}, IPAddress:{target}}}"
         await reporter.running(f"updating...: {what}")
-        await self._update(parent, lb, vips)
+        await self._update(parent, lb)
         await reporter.done(f"updated: {what}")
 
     async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
         await reporter.running()
         parent = instance.parent.load_balancer
-        lb, vips = await self._read(parent)
+        lb = await self._read(parent)
         if not instance.network_interfaces:
             await reporter.ignored("instance has no NICs")
             return
-        mask = int(((lb.get("Remark") or {}).get("Network") or {}).get("NetworkMaskLen") or 0)
         added = False
         for nic in instance.network_interfaces:
             if (
@@ -101,39 +80,30 @@ class LoadBalancerServersHandler(ParentServersHandler):
             ip = nic.assigned_network.ip_address
             health = nic.expose_info.health_check
             for port in nic.expose_info.ports:
-                for vip in _candidate_vips(vips, nic.expose_info):
-                    address = str(vip.get("VirtualIPAddress") or "")
-                    try:
-                        network = ipaddress.ip_network(f"{address}/{mask}", strict=False)
-                        inside = ipaddress.ip_address(ip) in network
-                    except ValueError as exc:
-                        raise RuntimeError(f"invalid VIP {address!r} or address {ip!r}: {exc}") from None
-                    if not inside or _port(vip.get("Port")) != port:
+                for vip in _candidate_vips(lb.settings, nic.expose_info):
+                    address = vip.virtual_ip_address
+                    if not _inside(ip, address, lb.network_mask_len) or vip.port != port:
                         continue
                     shown = f"Server{{VIP:{address}, IP: {ip}, Port:{port}}}"
-                    if any(s.get("IPAddress") == ip for s in vip["Servers"]):
+                    if any(s.ip_address == ip for s in vip.servers):
                         await reporter.running(f"skipped: {shown} already exists on ELB")
                         continue
-                    check: dict[str, Any] = {"Protocol": health.protocol}
-                    if health.path:
-                        check["Path"] = health.path
-                    if health.status_code:
-                        check["Status"] = str(health.status_code)
-                    vip["Servers"].append(
-                        {"IPAddress": ip, "Port": str(port), "Enabled": "True", "HealthCheck": check}
+                    check = LBHealthCheck(
+                        protocol=health.protocol, path=health.path, status=health.status_code
                     )
+                    vip.servers.append(LBServer(ip_address=ip, port=port, enabled=True, health_check=check))
                     added = True
                     await reporter.running(f"added: {shown}")
         if added:
             await reporter.running("updating...")
-            await self._update(parent, lb, vips)
+            await self._update(parent, lb)
             await reporter.running("updated")
         await reporter.done()
 
     async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
         await reporter.running()
         parent = instance.parent.load_balancer
-        lb, vips = await self._read(parent)
+        lb = await self._read(parent)
         if not instance.network_interfaces:
             await reporter.ignored("instance has no NICs")
             return
@@ -143,18 +113,18 @@ class LoadBalancerServersHandler(ParentServersHandler):
                 continue
             ip = nic.assigned_network.ip_address
             for port in nic.expose_info.ports:
-                for vip in _candidate_vips(vips, nic.expose_info):
+                for vip in _candidate_vips(lb.settings, nic.expose_info):
                     kept = []
-                    for real in vip["Servers"]:
-                        if real.get("IPAddress") == ip and _port(real.get("Port")) == port:
+                    for real in vip.servers:
+                        if real.ip_address == ip and real.port == port:
                             removed = True
-                            address = vip.get("VirtualIPAddress") or ""
+                            address = vip.virtual_ip_address
                             await reporter.running(f"deleted: Server{{VIP:{address}, IP: {ip}, Port:{port}}}")
                         else:
                             kept.append(real)
-                    vip["Servers"] = kept
+                    vip.servers = kept
         if removed:
             await reporter.running("updating...")
-            await self._update(parent, lb, vips)
+            await self._update(parent, lb)
             await reporter.running("updated")
         await reporter.done()
