@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..contract import Handler
-from .api import CloudOps, ops_for
 
 if TYPE_CHECKING:
     from ...cloud.client import CloudClient
@@ -26,21 +25,15 @@ def create(name: str, client: CloudClient) -> Handler | None:
     from .server_horizontal import ServerHorizontalScaler
     from .server_vertical import ServerVerticalScaler
 
-    ops = ops_for(client)
-    legacy: dict[str, Callable[[CloudOps], Handler]] = {
-        "server-horizontal-scaler": ServerHorizontalScaler,
-    }
     factories: dict[str, Callable[[CloudClient], Handler]] = {
-        "router-vertical-scaler": RouterVerticalScaler,
+        "dns-servers-handler": DNSServersHandler,
         "elb-vertical-scaler": ELBVerticalScaler,
-        "server-vertical-scaler": ServerVerticalScaler,
         "elb-servers-handler": ELBServersHandler,
         "gslb-servers-handler": GSLBServersHandler,
-        "dns-servers-handler": DNSServersHandler,
         "load-balancer-servers-handler": LoadBalancerServersHandler,
+        "router-vertical-scaler": RouterVerticalScaler,
+        "server-horizontal-scaler": ServerHorizontalScaler,
+        "server-vertical-scaler": ServerVerticalScaler,
     }
     factory = factories.get(name)
-    if factory is not None:
-        return factory(client)
-    old = legacy.get(name)
-    return old(ops) if old is not None else None
+    return factory(client) if factory is not None else None

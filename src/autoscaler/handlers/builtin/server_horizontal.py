@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ...cloud.client import CloudClient
+from ...cloud.helpers import boot_server, shutdown_server, wait_disk_ready
+from ...cloud.ops.disks import DiskCreate, DiskEdit, disk_plan_id
+from ...cloud.ops.servers import SHARED, ServerCreate
+from ...cloud.wire import to_id
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter
-from .api import CloudOps, Wire, wire_id
 from .gotemplate import render
-from .power import boot, disk_ready, grace_sleep, is_up, shutdown
-
-DISK_PLAN_IDS = {"ssd": 4, "hdd": 2}
-
-
-def _ref(value: str) -> Wire:
-    return {"ID": int(value)} if value.isdigit() and int(value) else {}
+from .grace import grace_sleep
+from .server_vertical import commitment
 
 
-def _id_list(ids: list[str]) -> str:
-    return "[" + " ".join(ids) + "]"
+def _id(value: str) -> int:
+    """An optional ID of the request (`""` when none) as the API wants it (0 = none)."""
+    return int(value) if value.isdigit() else 0
+
+
+def _id_list(ids: list[int]) -> str:
+    return "[" + " ".join(str(i) for i in ids) + "]"
 
 
 def render_startup_scripts(instance: pb.ServerGroupInstance) -> list[str]:
@@ -35,11 +39,27 @@ def render_startup_scripts(instance: pb.ServerGroupInstance) -> list[str]:
     return [render(instance.name, script, instance) for script in instance.edit_parameter.startup_scripts]
 
 
+def disk_edit(edit: pb.ServerGroupInstance.EditParameter, note_ids: list[int]) -> DiskEdit:
+    return DiskEdit(
+        password=edit.password,
+        ssh_keys=list(edit.ssh_keys),
+        ssh_key_ids=[_id(k) for k in edit.ssh_key_ids],
+        disable_pw_auth=edit.disable_password_auth,
+        enable_dhcp=edit.enable_dhcp,
+        change_partition_uuid=edit.change_partition_uuid,
+        host_name=edit.host_name,
+        note_ids=note_ids,
+        user_ip_address=edit.ip_address,
+        network_mask_len=edit.network_mask_len,
+        default_route=edit.default_route,
+    )
+
+
 class ServerHorizontalScaler(Handler):
     name = "server-horizontal-scaler"
 
-    def __init__(self, ops: CloudOps) -> None:
-        self.ops = ops
+    def __init__(self, client: CloudClient) -> None:
+        self.client = client
 
     async def handle(self, request: HandleRequest, reporter: Reporter) -> None:
         kind = request.desired.WhichOneof("resource")
@@ -62,160 +82,106 @@ class ServerHorizontalScaler(Handler):
         # half-built (upstream renders them after the server exists).
         scripts = render_startup_scripts(instance)
         await reporter.running("creating...")
-        switches: list[Wire | None] = []
+        switches: list[int | str | None] = []
         for i, nic in enumerate(instance.network_interfaces):
-            if i == 0 and nic.upstream == "shared":
-                switches.append({"Scope": "shared"})
+            if i == 0 and nic.upstream == SHARED:
+                switches.append(SHARED)
             else:
-                if not nic.upstream.isdigit():
+                if not _id(nic.upstream):
                     raise RuntimeError("ConnectedNICSetting: SwitchID is required")
-                await self.ops.read("Switch", zone, nic.upstream)
-                switches.append({"ID": int(nic.upstream)})
-        plan: Wire = {
-            "CPU": instance.core or 1,
-            "MemoryMB": (instance.memory or 1) * 1024,
-            "Commitment": "dedicatedcpu" if instance.dedicated_cpu else "standard",
-            "ConfidentialVM": False,
-        }
-        if instance.gpu:
-            plan["GPU"] = instance.gpu
-        if instance.cpu_model:
-            plan["CPUModel"] = instance.cpu_model
-        body = {
-            "Server": {
-                "Name": instance.name,
-                "Description": instance.description,
-                "Tags": sorted(instance.tags),
-                "Icon": _ref(instance.icon_id),
-                "PrivateHost": _ref(instance.private_host_id),
-                "InterfaceDriver": instance.interface_driver or "virtio",
-                "ServerPlan": plan,
-                "WaitDiskMigration": False,
-                "ConnectedSwitches": switches,
-            }
-        }
-        created = (await self.ops.call("POST", zone, "server", body)).get("Server") or {}
-        server_id = wire_id(created)
-        for i, nic_wire in enumerate(created.get("Interfaces") or []):
-            if i >= len(instance.network_interfaces) or nic_wire is None:
+                switch = await self.client.switches.read(zone, int(nic.upstream))
+                switches.append(switch.id)
+        created = await self.client.servers.create(
+            zone,
+            ServerCreate(
+                name=instance.name,
+                description=instance.description,
+                tags=list(instance.tags),
+                icon_id=_id(instance.icon_id),
+                private_host_id=_id(instance.private_host_id),
+                interface_driver=instance.interface_driver or "virtio",
+                cpu=instance.core or 1,
+                memory_mb=(instance.memory or 1) * 1024,
+                gpu=instance.gpu,
+                cpu_model=instance.cpu_model,
+                commitment=commitment(instance.dedicated_cpu),
+                connected_switches=switches,
+            ),
+        )
+        for created_nic in created.interfaces:
+            if created_nic.index >= len(instance.network_interfaces):
                 continue
-            nic = instance.network_interfaces[i]
+            nic = instance.network_interfaces[created_nic.index]
             if nic.packet_filter_id:
-                await self.ops.call(
-                    "PUT", zone, f"interface/{wire_id(nic_wire)}/to/packetfilter/{nic.packet_filter_id}"
+                await self.client.interfaces.connect_to_packet_filter(
+                    zone, created_nic.id, to_id(nic.packet_filter_id)
                 )
             if nic.user_ip_address:
-                await self.ops.call(
-                    "PUT",
-                    zone,
-                    f"interface/{wire_id(nic_wire)}",
-                    {"Interface": {"UserIPAddress": nic.user_ip_address}},
-                )
+                await self.client.interfaces.update(zone, created_nic.id, nic.user_ip_address)
         if instance.cd_rom_id:
-            await self.ops.call(
-                "PUT", zone, f"server/{server_id}/cdrom", {"CDROM": {"ID": int(instance.cd_rom_id)}}
-            )
-        server = await self.ops.read("Server", zone, server_id)
-        shown_zone = (server.get("Zone") or {}).get("Name") or zone
+            await self.client.servers.insert_cdrom(zone, created.id, to_id(instance.cd_rom_id))
+        server = await self.client.servers.read(zone, created.id)
         await reporter.running(
-            f"created: {{Zone:{shown_zone}, ID:{server_id}, Name:{server.get('Name') or ''}}}"
+            f"created: {{Zone:{server.zone.name or zone}, ID:{server.id}, Name:{server.name}}}"
         )
         for i, disk in enumerate(instance.disks):
             await reporter.running(f"creating disk[{i}]...")
-            disk_id = await self._create_disk(instance, disk, server_id, scripts if i == 0 else None)
-            read = await self.ops.read("Disk", zone, disk_id)
-            name = read.get("Name") or ""
+            disk_id = await self._create_disk(instance, disk, server.id, scripts if i == 0 else None)
+            read = await self.client.disks.read(zone, disk_id)
             await reporter.running(
-                f"created disk[{i}]: {{Zone:{zone}, ID:{disk_id}, Name:{name}, ServerID:{server_id}}}"
+                f"created disk[{i}]: {{Zone:{zone}, ID:{disk_id}, Name:{read.name}, ServerID:{server.id}}}"
             )
         await reporter.running("starting...")
-        await boot(self.ops, zone, server_id, instance.cloud_config)
-        await grace_sleep(self.ops, request.setup_grace_period, reporter.running)
+        await boot_server(self.client, zone, server.id, user_data=instance.cloud_config)
+        await grace_sleep(self.client, request.setup_grace_period, reporter.running)
         await reporter.done("started")
 
     async def _create_disk(
         self,
         instance: pb.ServerGroupInstance,
         disk: pb.ServerGroupInstance.Disk,
-        server_id: str,
+        server_id: int,
         scripts: list[str] | None,
-    ) -> str:
+    ) -> int:
         """Create one disk; `scripts` (the rendered startup scripts) only for the first."""
         zone = instance.zone
-        spec: Wire = {
-            "Name": disk.name,
-            "Description": disk.description,
-            "Tags": sorted(disk.tags),
-            "Icon": _ref(disk.icon_id),
-            "Plan": {"ID": DISK_PLAN_IDS.get(disk.plan, 0)},
-            "SizeMB": disk.size * 1024,
-            "Server": {"ID": int(server_id)},
-        }
-        if disk.connection:
-            spec["Connection"] = disk.connection
-        if disk.source_archive_id:
-            spec["SourceArchive"] = {"ID": int(disk.source_archive_id)}
-        if disk.source_disk_id:
-            spec["SourceDisk"] = {"ID": int(disk.source_disk_id)}
-        body: Wire = {"Disk": spec, "KMSKey": {}}
-        notes: list[str] = []
+        spec = DiskCreate(
+            name=disk.name,
+            description=disk.description,
+            tags=list(disk.tags),
+            icon_id=_id(disk.icon_id),
+            plan_id=disk_plan_id(disk.plan),
+            connection=disk.connection,
+            size_mb=disk.size * 1024,
+            source_archive_id=_id(disk.source_archive_id),
+            source_disk_id=_id(disk.source_disk_id),
+            server_id=server_id,
+        )
+        notes: list[int] = []
         copied = bool(disk.source_archive_id or disk.source_disk_id)
         if scripts is not None and copied and instance.HasField("edit_parameter"):
-            edit = instance.edit_parameter
             for script in scripts:
-                note = {
-                    "Name": f"note-{datetime.now().astimezone().isoformat(timespec='seconds')}",
-                    "Class": "shell",
-                }
-                answer = await self.ops.call(
-                    "POST",
-                    self.ops.transport.default_zone,
-                    "note",
-                    {"Note": {**note, "Content": script, "Tags": [], "Icon": {}}},
-                )
-                notes.append(wire_id(answer.get("Note") or {}))
-            config: Wire = {"Background": True}
-            for key, value in (
-                ("Password", edit.password),
-                ("DisablePWAuth", edit.disable_password_auth),
-                ("EnableDHCP", edit.enable_dhcp),
-                ("ChangePartitionUUID", edit.change_partition_uuid),
-                ("HostName", edit.host_name),
-                ("UserIPAddress", edit.ip_address),
-            ):
-                if value:
-                    config[key] = value
-            if edit.network_mask_len or edit.default_route:
-                config["UserSubnet"] = {
-                    "DefaultRoute": edit.default_route,
-                    "NetworkMaskLen": edit.network_mask_len,
-                }
-            keys: list[Wire] = [{"PublicKey": k} for k in edit.ssh_keys]
-            keys += [{"ID": int(k)} for k in edit.ssh_key_ids if k.isdigit() and int(k)]
-            if keys:
-                config["SSHKeys"] = keys
-            if notes:
-                config["Notes"] = [{"ID": int(n)} for n in notes if n]
-            body["Config"] = config
-        created = (await self.ops.call("POST", zone, "disk", body)).get("Disk") or {}
-        disk_id = wire_id(created)
-        await disk_ready(self.ops, zone, disk_id)
+                name = f"note-{datetime.now().astimezone().isoformat(timespec='seconds')}"
+                notes.append((await self.client.notes.create(name, script)).id)
+            edit = disk_edit(instance.edit_parameter, notes)
+            created = await self.client.disks.create_with_config(zone, spec, edit)
+        else:
+            created = await self.client.disks.create(zone, spec)
+        await wait_disk_ready(self.client, zone, created.id)
         for note_id in notes:
-            if note_id:
-                await self.ops.call("DELETE", self.ops.transport.default_zone, f"note/{note_id}")
-        return disk_id
+            await self.client.notes.delete(note_id)
+        return created.id
 
     async def _delete(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
-        zone = instance.zone
-        server = await self.ops.read("Server", zone, instance.id)
-        if is_up(server):
+        zone, server_id = instance.zone, to_id(instance.id)
+        server = await self.client.servers.read(zone, server_id)
+        if server.is_up:
             await reporter.running("shutting down...")
-            await shutdown(self.ops, zone, instance.id, instance.shutdown_force)
+            await shutdown_server(self.client, zone, server_id, force=instance.shutdown_force)
             await reporter.running("shut down")
-        disks = [wire_id(d) for d in server.get("Disks") or [] if d]
+        disks = server.disk_ids
         await reporter.running(f"deleting...: {{Disks:{_id_list(disks)}}}")
-        body: Wire = {"WithDisk": [int(d) for d in disks]} if disks else {}
-        await self.ops.call("DELETE", zone, f"server/{instance.id}", body)
+        await self.client.servers.delete_with_disks(zone, server_id, disks)
         await reporter.done(
             f"deleted: {{Zone:{zone}, ID:{instance.id}, Name:{instance.name}, Disks:{_id_list(disks)}}}"
         )
