@@ -15,6 +15,7 @@ from typing import Protocol
 
 import grpc
 
+from ..cloud.errors import message_of
 from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter
 from ..log import Logger, go_quote
 from ..proto import handler_pb2_grpc
@@ -69,7 +70,7 @@ class BuiltinRef:
         except HandlerCallError:
             raise
         except Exception as exc:
-            raise HandlerCallError(str(exc) or type(exc).__name__) from exc
+            raise HandlerCallError(message_of(exc) or type(exc).__name__) from exc
 
 
 @dataclass

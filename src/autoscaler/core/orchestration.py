@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from ..cloud.errors import message_of
 from ..handlers.contract import HandleRequest, HandleResponse, PostHandleRequest
 from ..log import Logger
 from .handlers import HANDLED, HandlerRef, log_response
@@ -58,7 +59,7 @@ class Orchestrator:
                     await self._handle_resource(run, resource)
         except Exception as exc:
             self._set(run, FAILED)
-            run.logger.warn("", status=status_name(FAILED), error=str(exc) or type(exc).__name__)
+            run.logger.warn("", status=status_name(FAILED), error=message_of(exc) or type(exc).__name__)
             return FAILED
         final = DONE if run.handled else DONE_NOOP
         self._set(run, final)

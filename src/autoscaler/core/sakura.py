@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Any
 
 from ..cloud.client import CloudClient, open_client
 from ..cloud.config import CloudOptions, default_user_agent
@@ -20,7 +21,10 @@ from .handlers import BuiltinRef
 from .request import RequestInfo
 from .resources.computed import Resource
 from .resources.context import CloudContext
+from .resources.router import RouterDef
 from .resources.server_group import ServerGroupDef
+
+TYPED = (RouterDef,)
 
 ALLOWED_PERMISSIONS = ("create", "arrange")
 
@@ -93,18 +97,21 @@ class SakuraBinding:
             return system("SAKURACLOUD_APPEND_USER_AGENT is too long: max=1024")
         return None
 
+    def _cloud(self, definition: Definition) -> Any:
+        return self.client if isinstance(definition, TYPED) else self.ops
+
     async def check_definition(self, definition: Definition, ctx: CloudContext) -> list[Problem]:
         if isinstance(definition, ServerGroupDef):
             return await definition.check(self.ops, ctx.warn)
-        return await definition.check(self.ops)
+        return await definition.check(self._cloud(definition))
 
     async def resources(self, definition: Definition, request: RequestInfo, logger: Logger) -> list[Resource]:
-        return list(await definition.resources(self.ops, request))
+        return list(await definition.resources(self._cloud(definition), request))
 
     async def last_modified(
         self, definition: Definition, request: RequestInfo, logger: Logger
     ) -> datetime | None:
-        return await definition.last_modified(self.ops)
+        return await definition.last_modified(self._cloud(definition))
 
     def builtin_handlers(self, names: list[str]) -> list[BuiltinRef]:
         from ..handlers.builtin import create

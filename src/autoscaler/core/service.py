@@ -15,6 +15,7 @@ from typing import Any, cast
 import grpc
 from google.protobuf import text_format
 
+from ..cloud.errors import message_of
 from ..log import Logger, go_quote
 from ..proto import request_pb2, request_pb2_grpc
 from .config.model import Config, Definition
@@ -96,8 +97,9 @@ class CoreState:
                 last_modified = await self.definitions.last_modified(definition, info, logger)
             except Exception as exc:
                 job.status = CANCELED
-                logger.info("request has been canceled", status=status_name(CANCELED), error=str(exc))
-                raise RequestError(str(exc)) from None
+                text = message_of(exc)
+                logger.info("request has been canceled", status=status_name(CANCELED), error=text)
+                raise RequestError(text) from None
             if not job.acceptable(request_type, last_modified):
                 logger.info("job is in an unacceptable state", status=status_name(IGNORED))
                 return _response(name, job.status, "job is in an unacceptable state")

@@ -64,4 +64,6 @@ class Invalid(Exception):
 
 
 def classify(exc: Exception) -> Problem:
-    return Problem(str(exc), system=not isinstance(exc, Invalid))
+    from ...cloud.errors import message_of
+
+    return Problem(message_of(exc), system=not isinstance(exc, Invalid))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from ...cloud.client import CloudClient
+from ...cloud.errors import message_of
+from ...cloud.helpers import read_router
+from ...cloud.models import Internet
 from ...proto import handler_pb2 as pb
-from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
 from ..config.problems import Invalid, Problem, classify, invalid, prefix_all, system
 from ..config.rules import Rules
 from ..request import RequestInfo
@@ -15,6 +18,7 @@ from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
 from .plans import Plan, PlanError, RouterPlan, desired_plan, duplicate_names
 from .selector import MultiZoneSelector
+from .wire import id_text, latest
 
 ROUTER_MBPS = (100, 250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000)
 
@@ -36,20 +40,20 @@ class RouterDef(DefinitionBase):
 
     # --- cloud side --------------------------------------------------------------------------
 
-    async def find_routers(self, ops: CloudOps) -> list[tuple[str, Wire]]:
+    async def find_routers(self, client: CloudClient) -> list[tuple[str, Internet]]:
         assert self.selector is not None
-        found: list[tuple[str, Wire]] = []
+        found: list[tuple[str, Internet]] = []
         for zone in self.selector.zones or ():
             try:
-                routers = await ops.find("Internet", zone, selector_filter(self.selector))
+                routers = await client.internet.find(zone, self.selector.condition())
             except Exception as exc:
-                raise RuntimeError(f"computing state failed: {exc}") from None
+                raise RuntimeError(f"computing state failed: {message_of(exc)}") from None
             found += [(zone, r) for r in routers]
         if not found:
             raise Invalid(f"resource not found with selector: {self.selector}")
         return found
 
-    async def check(self, ops: CloudOps) -> list[Problem]:
+    async def check(self, client: CloudClient) -> list[Problem]:
         problems: list[Problem] = []
         if self.plans and len(self.plans) == 1:
             problems.append(invalid("at least two plans must be specified"))
@@ -57,41 +61,38 @@ class RouterDef(DefinitionBase):
             assert self.selector is not None
             for zone in self.selector.zones or ():
                 try:
-                    available = await ops.find("InternetPlan", zone)
+                    available = await client.internet_plans.find(zone)
                 except Exception as exc:
-                    problems.append(system(f"validating router plan failed: {exc}"))
+                    problems.append(system(f"validating router plan failed: {message_of(exc)}"))
                     break
                 problems += [invalid(t) for t in duplicate_names([p.name for p in self.plans])]
                 for plan in self.plans:
                     if not any(
-                        a.get("Availability") == "available"
-                        and int(a.get("BandWidthMbps") or 0) == plan.band_width
+                        a.availability == "available" and a.band_width_mbps == plan.band_width
                         for a in available
                     ):
                         problems.append(
                             invalid(f"plan{{zone: {zone}, band_width:{plan.band_width}}} not exists")
                         )
         try:
-            await self.find_routers(ops)
+            await self.find_routers(client)
         except Exception as exc:
             problems.append(classify(exc))
         return prefix_all(problems, self.prefix)
 
-    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[RouterResource]:
-        return [RouterResource(ops, self, zone, r, request) for zone, r in await self.find_routers(ops)]
+    async def resources(self, client: CloudClient, request: RequestInfo) -> list[RouterResource]:
+        return [RouterResource(client, self, zone, r, request) for zone, r in await self.find_routers(client)]
 
-    async def last_modified(self, ops: CloudOps) -> datetime | None:
-        times = [
-            t for t in (latest(r.get("CreatedAt")) for _, r in await self.find_routers(ops)) if t is not None
-        ]
-        return max(times) if times else None
+    async def last_modified(self, client: CloudClient) -> datetime | None:
+        # Routers have no modification time; a plan change makes a new router.
+        return latest(r.created_at for _, r in await self.find_routers(client))
 
 
 class RouterResource:
     def __init__(
-        self, ops: CloudOps, definition: RouterDef, zone: str, record: Wire, request: RequestInfo
+        self, client: CloudClient, definition: RouterDef, zone: str, record: Internet, request: RequestInfo
     ) -> None:
-        self.ops = ops
+        self.client = client
         self.definition = definition
         self.zone = zone
         self.record = record
@@ -99,12 +100,12 @@ class RouterResource:
 
     async def compute(self, refresh: bool) -> Computed:
         if refresh:
-            self.record = await self.ops.read_with_previous("Internet", self.zone, wire_id(self.record))
+            self.record = await read_router(self.client, self.zone, self.record.id)
         current = pb.Router(
-            id=wire_id(self.record),
+            id=id_text(self.record.id),
             zone=self.zone,
-            band_width=int(self.record.get("BandWidthMbps") or 0),
-            name=str(self.record.get("Name") or ""),
+            band_width=self.record.band_width_mbps,
+            name=self.record.name,
         )
         desired = pb.Router()
         desired.CopyFrom(current)
@@ -130,7 +131,7 @@ class RouterResource:
         )
 
     def label(self) -> str:
-        return tree_label("Router", wire_id(self.record), str(self.record.get("Name") or ""), self.zone)
+        return tree_label("Router", id_text(self.record.id), self.record.name, self.zone)
 
     def parent_label(self) -> str | None:
         return None

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, field_validator
 
+from ...cloud.conditions import FindCondition, by_selector
 from ..config.decode import StrictModel
 from ..config.rules import Rules, each, required, zone_rule
 
@@ -52,6 +53,10 @@ class ResourceSelector(StrictModel):
         if self.id and (self.names or self.tags):
             return "selector.ID and (selector.Names or selector.Tags): cannot specify both"
         return None
+
+    def condition(self) -> FindCondition:
+        """The find that lists what this selector matches (cloud-api.md §2.4)."""
+        return by_selector(self.id, self.names or (), self.tags or ())
 
     @property
     def empty(self) -> bool:

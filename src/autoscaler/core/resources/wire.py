@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from ...proto import handler_pb2 as pb
@@ -124,3 +126,14 @@ def lb_payload(record: Wire, zone: str) -> pb.LoadBalancer:
     return pb.LoadBalancer(
         id=wire_id(record), zone=zone, name=str(record.get("Name") or ""), virtual_ip_addresses=vips
     )
+
+
+def latest(times: Iterable[datetime | None]) -> datetime | None:
+    """The most recent of these times; none (or only Go's zero time) gives None."""
+    present = [t for t in times if t is not None and t.year > 1]
+    return max(present) if present else None
+
+
+def id_text(id_: int) -> str:
+    """An ID as handlers get it: decimal, `""` for none."""
+    return str(id_) if id_ else ""
