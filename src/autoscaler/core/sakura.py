@@ -21,10 +21,11 @@ from .handlers import BuiltinRef
 from .request import RequestInfo
 from .resources.computed import Resource
 from .resources.context import CloudContext
+from .resources.elb import ELBDef
 from .resources.router import RouterDef
 from .resources.server_group import ServerGroupDef
 
-TYPED = (RouterDef,)
+TYPED = (RouterDef, ELBDef)
 
 ALLOWED_PERMISSIONS = ("create", "arrange")
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from ...cloud.client import CloudClient
+from ...cloud.errors import message_of
+from ...cloud.helpers import read_proxylb
+from ...cloud.models import ProxyLB
 from ...proto import handler_pb2 as pb
-from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
 from ..config.problems import Invalid, Problem, classify, invalid, prefix_all
 from ..config.rules import Rules
 from ..request import RequestInfo
@@ -15,7 +18,7 @@ from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
 from .plans import ELBPlan, Plan, PlanError, desired_plan
 from .selector import ResourceSelector
-from .wire import elb_payload
+from .wire import elb_payload, id_text, latest
 
 ELB_CPS = (100, 500, 1000, 5000, 10000, 50000, 100000, 400000)
 
@@ -37,17 +40,17 @@ class ELBDef(DefinitionBase):
 
     # --- cloud side --------------------------------------------------------------------------
 
-    async def find_elbs(self, ops: CloudOps) -> list[Wire]:
+    async def find_elbs(self, client: CloudClient) -> list[ProxyLB]:
         assert self.selector is not None
         try:
-            found = await ops.find("ProxyLB", None, selector_filter(self.selector))
+            found = (await client.elb.find(self.selector.condition())).items
         except Exception as exc:
-            raise RuntimeError(f"computing status failed: {exc}") from None
+            raise RuntimeError(f"computing status failed: {message_of(exc)}") from None
         if not found:
             raise Invalid(f"resource not found with selector: {self.selector}")
         return found
 
-    async def check(self, ops: CloudOps) -> list[Problem]:
+    async def check(self, client: CloudClient) -> list[Problem]:
         problems: list[Problem] = []
         if self.plans and len(self.plans) == 1:
             problems.append(invalid("at least two plans must be specified"))
@@ -61,29 +64,30 @@ class ELBDef(DefinitionBase):
                 if plan.cps not in ELB_CPS:
                     problems.append(invalid(f"plan{{CPS:{plan.cps}}} not found"))
         try:
-            await self.find_elbs(ops)
+            await self.find_elbs(client)
         except Exception as exc:
             problems.append(classify(exc))
         return prefix_all(problems, self.prefix)
 
-    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[ELBResource]:
-        return [ELBResource(ops, self, record, request) for record in await self.find_elbs(ops)]
+    async def resources(self, client: CloudClient, request: RequestInfo) -> list[ELBResource]:
+        return [ELBResource(client, self, record, request) for record in await self.find_elbs(client)]
 
-    async def last_modified(self, ops: CloudOps) -> datetime | None:
-        times = [t for t in (latest(r.get("ModifiedAt")) for r in await self.find_elbs(ops)) if t is not None]
-        return max(times) if times else None
+    async def last_modified(self, client: CloudClient) -> datetime | None:
+        return latest(r.modified_at for r in await self.find_elbs(client))
 
 
 class ELBResource:
-    def __init__(self, ops: CloudOps, definition: ELBDef, record: Wire, request: RequestInfo) -> None:
-        self.ops = ops
+    def __init__(
+        self, client: CloudClient, definition: ELBDef, record: ProxyLB, request: RequestInfo
+    ) -> None:
+        self.client = client
         self.definition = definition
         self.record = record
         self.request = request
 
     async def compute(self, refresh: bool) -> Computed:
         if refresh:
-            self.record = await self.ops.read_with_previous("ProxyLB", None, wire_id(self.record))
+            self.record = await read_proxylb(self.client, self.record.id)
         current = elb_payload(self.record)
         desired = elb_payload(self.record, plan=0)
         instruction = NOOP
@@ -107,7 +111,7 @@ class ELBResource:
         )
 
     def label(self) -> str:
-        return tree_label("EnhancedLoadBalancer", wire_id(self.record), str(self.record.get("Name") or ""))
+        return tree_label("EnhancedLoadBalancer", id_text(self.record.id), self.record.name)
 
     def parent_label(self) -> str | None:
         return None

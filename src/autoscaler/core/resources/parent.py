@@ -13,7 +13,7 @@ from ..config.problems import Invalid
 from ..config.rules import Rules
 from ..tree import label as tree_label
 from .selector import NameOrSelector, ResourceSelector
-from .wire import dns_payload, elb_payload, gslb_payload, lb_payload
+from .wire import dns_payload, elb_payload_wire, gslb_payload, lb_payload
 
 PARENT_TYPES = {
     "DNS": "DNS",
@@ -77,7 +77,7 @@ class ParentResource:
             except Exception as exc:
                 raise RuntimeError(f"computing status failed: {exc}") from None
         if kind == "ProxyLB":
-            return pb.Parent(elb=elb_payload(self.record))
+            return pb.Parent(elb=elb_payload_wire(self.record))
         if kind == "GSLB":
             return pb.Parent(gslb=gslb_payload(self.record))
         if kind == "DNS":

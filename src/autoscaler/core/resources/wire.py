@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from ...cloud.models import ProxyLB
 from ...proto import handler_pb2 as pb
 from ..cloudops import Wire, wire_id
 
@@ -67,7 +68,18 @@ def elb_plan(record: Wire) -> int:
     return 0
 
 
-def elb_payload(record: Wire, plan: int | None = None) -> pb.ELB:
+def elb_payload(record: ProxyLB, plan: int | None = None) -> pb.ELB:
+    return pb.ELB(
+        id=id_text(record.id),
+        name=record.name,
+        region=record.region,
+        plan=record.plan if plan is None else plan,
+        virtual_ip_address=record.status.virtual_ip_address,
+        fqdn=record.status.fqdn,
+    )
+
+
+def elb_payload_wire(record: Wire, plan: int | None = None) -> pb.ELB:
     status = record.get("Status") or {}
     return pb.ELB(
         id=wire_id(record),
