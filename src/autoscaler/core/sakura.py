@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Any
 
 from ..cloud.client import CloudClient, open_client
 from ..cloud.config import CloudOptions, default_user_agent
 from ..cloud.errors import CloudError, message_of
-from ..handlers.builtin.api import ops_for
 from ..log import Logger
-from .cloudops import CloudOps
 from .config.model import Config, Definition
 from .config.problems import Problem, invalid, system
 from .config.rules import DEFAULT_ZONES
@@ -21,11 +18,7 @@ from .handlers import BuiltinRef
 from .request import RequestInfo
 from .resources.computed import Resource
 from .resources.context import CloudContext
-from .resources.elb import ELBDef
-from .resources.router import RouterDef
 from .resources.server_group import ServerGroupDef
-
-TYPED = (RouterDef, ELBDef)
 
 ALLOWED_PERMISSIONS = ("create", "arrange")
 
@@ -55,11 +48,9 @@ class SakuraBinding:
         self.config = config
         self.logger = logger
         self._client: CloudClient | None = None
-        self._ops: CloudOps | None = None
         self._error: str | None = None
         try:
             self._client = open_cloud(config)
-            self._ops = ops_for(self._client)
         except Exception as exc:
             self._error = (
                 str(exc) if str(exc).startswith("initializing") else f"initializing API Client failed: {exc}"
@@ -70,12 +61,6 @@ class SakuraBinding:
         if self._client is None:
             raise CloudUnavailable(self._error or "initializing API Client failed")
         return self._client
-
-    @property
-    def ops(self) -> CloudOps:
-        if self._ops is None:
-            raise CloudUnavailable(self._error or "initializing API Client failed")
-        return self._ops
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -98,21 +83,18 @@ class SakuraBinding:
             return system("SAKURACLOUD_APPEND_USER_AGENT is too long: max=1024")
         return None
 
-    def _cloud(self, definition: Definition) -> Any:
-        return self.client if isinstance(definition, TYPED) else self.ops
-
     async def check_definition(self, definition: Definition, ctx: CloudContext) -> list[Problem]:
         if isinstance(definition, ServerGroupDef):
-            return await definition.check(self.ops, ctx.warn)
-        return await definition.check(self._cloud(definition))
+            return await definition.check(self.client, ctx.warn)
+        return await definition.check(self.client)
 
     async def resources(self, definition: Definition, request: RequestInfo, logger: Logger) -> list[Resource]:
-        return list(await definition.resources(self._cloud(definition), request))
+        return list(await definition.resources(self.client, request))
 
     async def last_modified(
         self, definition: Definition, request: RequestInfo, logger: Logger
     ) -> datetime | None:
-        return await definition.last_modified(self._cloud(definition))
+        return await definition.last_modified(self.client)
 
     def builtin_handlers(self, names: list[str]) -> list[BuiltinRef]:
         from ..handlers.builtin import create

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ..cloudops import CloudOps, Wire, wire_id
+from ...cloud.client import CloudClient
+from ...cloud.errors import message_of
+from ...cloud.models import Server
 from .parent import ParentResource
 from .template import NICTemplate
-from .wire import assigned_networks, status_of
+from .wire import assigned_networks
 
 
 class Check(NamedTuple):
@@ -21,76 +23,53 @@ class Check(NamedTuple):
     port: int
 
 
-def health_checks(record: Wire, nic_templates: Sequence[NICTemplate]) -> list[Check]:
+def health_checks(server: Server, nic_templates: Sequence[NICTemplate]) -> list[Check]:
     """(VIP, IP, port) for every exposed port (and VIP) of the member's NICs."""
     checks: list[Check] = []
-    networks = assigned_networks(record)
-    nics = [n for n in record.get("Interfaces") or [] if n is not None]
-    for i, nic in enumerate(nics):
+    networks = assigned_networks(server)
+    for i, nic in enumerate(server.interfaces):
         if i >= len(nic_templates) or nic_templates[i].expose is None:
             continue
         expose = nic_templates[i].expose
         assert expose is not None
-        ip = str(nic.get("UserIPAddress") or "") or (networks[i].ip_address if i < len(networks) else "")
+        ip = nic.user_ip_address or networks[i].ip_address
         for port in expose.ports or [0]:
             for vip in expose.vips or [""]:
                 checks.append(Check(vip, ip, int(port)))
     return checks
 
 
-def _port(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return -1
-
-
-def _up(entry: Wire) -> bool:
-    return str(entry.get("Status") or "").lower() == "up"
-
-
 async def member_healthy(
-    ops: CloudOps, record: Wire, parent: ParentResource | None, nic_templates: Sequence[NICTemplate]
+    client: CloudClient, server: Server, parent: ParentResource | None, nic_templates: Sequence[NICTemplate]
 ) -> bool:
-    if status_of(record).lower() != "up":
+    if not server.is_up:
         return False
     if parent is None or parent.definition.type in ("GSLB", "DNS"):
         return True
-    checks = health_checks(record, nic_templates)
-    parent_id = wire_id(parent.record)
+    checks = health_checks(server, nic_templates)
     if parent.definition.type == "EnhancedLoadBalancer":
         try:
-            answer = await ops.call(
-                "GET", ops.transport.default_zone, f"commonserviceitem/{parent_id}/health"
-            )
+            health = await client.elb.health_status(parent.record.id)
         except Exception as exc:
-            raise RuntimeError(f"checking ELB child health failed: {exc}") from None
-        servers = [s for s in (answer.get("ProxyLB") or {}).get("Servers") or [] if s is not None]
-        if not servers:
+            raise RuntimeError(f"checking ELB child health failed: {message_of(exc)}") from None
+        if not health.servers:
             return False
-        for check in checks:
-            for entry in servers:
-                if (
-                    entry.get("IPAddress") == check.ip
-                    and _port(entry.get("Port")) == check.port
-                    and not _up(entry)
-                ):
-                    return False
-        return True
+        return not any(
+            entry.ip_address == check.ip and entry.port == check.port and not entry.is_up
+            for check in checks
+            for entry in health.servers
+        )
     try:
-        answer = await ops.call("GET", parent.zone, f"appliance/{parent_id}/status")
+        statuses = await client.load_balancers.status(parent.zone, parent.record.id)
     except Exception as exc:
-        raise RuntimeError(f"checking LB child health failed: {exc}") from None
-    vips = [v for v in answer.get("LoadBalancer") or [] if v is not None]
-    if not vips:
+        raise RuntimeError(f"checking LB child health failed: {message_of(exc)}") from None
+    if not statuses:
         return False
-    for check in checks:
-        if not check.vip:
-            continue
-        for vip in vips:
-            if vip.get("VirtualIPAddress") != check.vip or _port(vip.get("Port")) != check.port:
-                continue
-            for server in vip.get("Servers") or []:
-                if server and server.get("IPAddress") == check.ip and not _up(server):
-                    return False
-    return True
+    return not any(
+        real.ip_address == check.ip and not real.is_up
+        for check in checks
+        if check.vip
+        for vip in statuses
+        if vip.virtual_ip_address == check.vip and vip.port == check.port
+        for real in vip.servers
+    )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...cloud.client import CloudClient
+from ...cloud.errors import CloudError
+from ...cloud.models import Server
 from ...proto import handler_pb2 as pb
-from ..cloudops import CloudError, CloudOps, Wire, selector_filter, wire_id
 from ..tree import label as tree_label
 from .computed import CREATE, DELETE, NOOP, Computed, ResourceType
 from .parent import ParentResource
 from .selector import ResourceSelector
-from .wire import assigned_networks, memory_gib, plan_of, upstream_type
+from .wire import assigned_networks, id_text
 
 if TYPE_CHECKING:
     from .server_group import ServerGroupDef
@@ -22,16 +24,16 @@ DISK_PLANS = {4: "ssd", 2: "hdd"}
 class InstanceResource:
     def __init__(
         self,
-        ops: CloudOps,
+        client: CloudClient,
         definition: ServerGroupDef,
         zone: str,
         instruction: int,
         index: int,
         parent: ParentResource | None,
-        record: Wire | None = None,
+        record: Server | None = None,
         planned: Instance | None = None,
     ) -> None:
-        self.ops = ops
+        self.client = client
         self.definition = definition
         self.zone = zone
         self.instruction = instruction
@@ -44,7 +46,7 @@ class InstanceResource:
     @property
     def name(self) -> str:
         if self.record is not None:
-            return str(self.record.get("Name") or "")
+            return self.record.name
         return self.planned.name if self.planned is not None else ""
 
     async def compute(self, refresh: bool) -> Computed:
@@ -77,20 +79,18 @@ class InstanceResource:
             # Unlike upstream (which keeps the old record), look: a deleted server is reported
             # to PostHandle as DELETED.
             try:
-                self.record = await self.ops.read("Server", self.zone, wire_id(self.record))
+                self.record = await self.client.servers.read(self.zone, self.record.id)
             except CloudError as exc:
-                if not exc.not_found:
+                if not exc.is_not_found:
                     raise
                 self.gone = True
             return
         if self.record is not None:
-            self.record = await self.ops.read("Server", self.zone, wire_id(self.record))
+            self.record = await self.client.servers.read(self.zone, self.record.id)
             return
         selector = ResourceSelector(names=[self.name])
         found = [
-            s
-            for s in await self.ops.find("Server", self.zone, selector_filter(selector))
-            if s.get("Name") == self.name
+            s for s in await self.client.servers.find(self.zone, selector.condition()) if s.name == self.name
         ]
         where = f"zone={self.zone} Filter='{selector}'"
         if not found:
@@ -99,59 +99,60 @@ class InstanceResource:
             raise RuntimeError(f"invalid state: found multiple server with: {where}")
         self.record = found[0]
 
-    def _from_record(self, record: Wire) -> Instance:
-        plan = plan_of(record)
+    def _from_record(self, record: Server) -> Instance:
         template = self.definition.template
         nic_templates = (template.network_interfaces or []) if template is not None else []
         networks = assigned_networks(record)
         nics = []
-        for i, nic in enumerate(n for n in record.get("Interfaces") or [] if n is not None):
-            switch = nic.get("Switch") or {}
-            upstream = "shared" if upstream_type(nic) == "shared" else wire_id(switch) if switch else ""
+        for i, nic in enumerate(record.interfaces):
+            if nic.upstream_type == "shared":
+                upstream = "shared"
+            else:
+                upstream = id_text(nic.switch.id) if nic.switch is not None else ""
             info = Instance.NIC(
                 upstream=upstream,
-                packet_filter_id=wire_id(nic.get("PacketFilter") or {}),
-                user_ip_address=str(nic.get("UserIPAddress") or ""),
-                assigned_network=networks[i] if i < len(networks) else None,
+                packet_filter_id=id_text(nic.packet_filter.id) if nic.packet_filter is not None else "",
+                user_ip_address=nic.user_ip_address,
+                assigned_network=networks[i],
             )
             if i < len(nic_templates) and nic_templates[i].expose is not None:
                 info.expose_info.CopyFrom(expose_info(nic_templates[i]))
             nics.append(info)
         disks = [
             Instance.Disk(
-                id=wire_id(d),
+                id=id_text(d.id),
                 zone=self.zone,
-                plan=DISK_PLANS.get(int((d.get("Plan") or {}).get("ID") or 0), ""),
-                connection=str(d.get("Connection") or ""),
-                size=int(d.get("SizeMB") or 0) // 1024,
-                name=str(d.get("Name") or ""),
+                plan=DISK_PLANS.get(d.plan.id if d.plan is not None else 0, ""),
+                connection=d.connection,
+                size=d.size_mb // 1024,
+                name=d.name,
             )
-            for d in record.get("Disks") or []
-            if d is not None
+            for d in record.disks
         ]
+        cdrom = record.instance.cdrom
         return Instance(
-            id=wire_id(record),
+            id=id_text(record.id),
             zone=self.zone,
-            core=int(plan.get("CPU") or 0),
-            memory=memory_gib(plan),
-            dedicated_cpu=plan.get("Commitment") == "dedicatedcpu",
-            gpu=int(plan.get("GPU") or 0),
-            cpu_model=str(plan.get("CPUModel") or ""),
-            private_host_id=wire_id(record.get("PrivateHost") or {}),
+            core=record.cpu,
+            memory=record.memory_gb,
+            dedicated_cpu=record.dedicated_cpu,
+            gpu=record.gpu,
+            cpu_model=record.cpu_model,
+            private_host_id=id_text(record.private_host_id),
             disks=disks,
             cloud_config=template.cloud_config if template is not None else "",
             network_interfaces=nics,
-            cd_rom_id=wire_id((record.get("Instance") or {}).get("CDROM") or {}),
-            interface_driver=str(record.get("InterfaceDriver") or ""),
-            name=str(record.get("Name") or ""),
-            tags=list(record.get("Tags") or []),
-            description=str(record.get("Description") or ""),
-            icon_id=wire_id(record.get("Icon") or {}),
+            cd_rom_id=id_text(cdrom.id) if cdrom is not None else "",
+            interface_driver=record.interface_driver,
+            name=record.name,
+            tags=list(record.tags),
+            description=record.description,
+            icon_id=id_text(record.icon_id),
             shutdown_force=self.definition.shutdown_force,
         )
 
     def label(self) -> str:
-        shown = wire_id(self.record) if self.record is not None else ""
+        shown = id_text(self.record.id) if self.record is not None else ""
         return tree_label("ServerGroupInstance", shown, self.name, self.zone)
 
     def parent_label(self) -> str | None:

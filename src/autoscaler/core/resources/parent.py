@@ -6,14 +6,18 @@ from typing import Any
 
 from pydantic import field_validator
 
+from ...cloud.client import CloudClient
+from ...cloud.conditions import FindCondition
+from ...cloud.errors import message_of
+from ...cloud.models import DNS, GSLB, LoadBalancer, ProxyLB
+from ...cloud.ops.base import FindResult
 from ...proto import handler_pb2 as pb
-from ..cloudops import CloudOps, Wire, selector_filter, wire_id
 from ..config.decode import LenientModel
 from ..config.problems import Invalid
 from ..config.rules import Rules
 from ..tree import label as tree_label
 from .selector import NameOrSelector, ResourceSelector
-from .wire import dns_payload, elb_payload_wire, gslb_payload, lb_payload
+from .wire import dns_payload, elb_payload, gslb_payload, id_text, lb_payload
 
 PARENT_TYPES = {
     "DNS": "DNS",
@@ -59,51 +63,72 @@ class ParentDef(LenientModel):
 
 # --- cloud side ------------------------------------------------------------------------------
 
+ParentRecord = ProxyLB | GSLB | DNS | LoadBalancer
+
+
+async def _find(client: CloudClient, type_: str, zone: str, cond: FindCondition) -> list[ParentRecord]:
+    found: FindResult[Any]
+    if type_ == "EnhancedLoadBalancer":
+        found = await client.elb.find(cond)
+    elif type_ == "GSLB":
+        found = await client.gslb.find(cond)
+    elif type_ == "DNS":
+        found = await client.dns.find(cond)
+    else:
+        found = await client.load_balancers.find(zone, cond)
+    return list(found)
+
+
+async def _read(client: CloudClient, type_: str, zone: str, id_: int) -> ParentRecord:
+    if type_ == "EnhancedLoadBalancer":
+        return await client.elb.read(id_)
+    if type_ == "GSLB":
+        return await client.gslb.read(id_)
+    if type_ == "DNS":
+        return await client.dns.read(id_)
+    return await client.load_balancers.read(zone, id_)
+
 
 class ParentResource:
     """The parent as handlers see it: its current state, re-read on refresh."""
 
-    def __init__(self, ops: CloudOps, definition: ParentDef, record: Wire, zone: str) -> None:
-        self.ops = ops
+    def __init__(self, client: CloudClient, definition: ParentDef, record: ParentRecord, zone: str) -> None:
+        self.client = client
         self.definition = definition
         self.record = record
         self.zone = zone
 
     async def payload(self, refresh: bool) -> pb.Parent:
-        kind = _KINDS[self.definition.type]
         if refresh:
             try:
-                self.record = await self.ops.read(kind, self.zone, wire_id(self.record))
+                self.record = await _read(self.client, self.definition.type, self.zone, self.record.id)
             except Exception as exc:
-                raise RuntimeError(f"computing status failed: {exc}") from None
-        if kind == "ProxyLB":
-            return pb.Parent(elb=elb_payload_wire(self.record))
-        if kind == "GSLB":
-            return pb.Parent(gslb=gslb_payload(self.record))
-        if kind == "DNS":
-            return pb.Parent(dns=dns_payload(self.record))
-        return pb.Parent(load_balancer=lb_payload(self.record, self.zone))
+                raise RuntimeError(f"computing status failed: {message_of(exc)}") from None
+        record = self.record
+        if isinstance(record, ProxyLB):
+            return pb.Parent(elb=elb_payload(record))
+        if isinstance(record, GSLB):
+            return pb.Parent(gslb=gslb_payload(record))
+        if isinstance(record, DNS):
+            return pb.Parent(dns=dns_payload(record))
+        return pb.Parent(load_balancer=lb_payload(record, self.zone))
 
     def label(self) -> str:
-        return tree_label(self.definition.type, wire_id(self.record), str(self.record.get("Name") or ""))
+        return tree_label(self.definition.type, id_text(self.record.id), self.record.name)
 
 
-_KINDS = {"EnhancedLoadBalancer": "ProxyLB", "GSLB": "GSLB", "DNS": "DNS", "LoadBalancer": "LoadBalancer"}
-
-
-async def find_parent(ops: CloudOps, definition: ParentDef, zone: str) -> ParentResource:
+async def find_parent(client: CloudClient, definition: ParentDef, zone: str) -> ParentResource:
     """The one resource the parent selector matches (Invalid when none or several)."""
-    kind = _KINDS[definition.type]
     try:
-        found = await ops.find(kind, zone, selector_filter(definition.chosen))
+        found = await _find(client, definition.type, zone, definition.chosen.condition())
     except Exception as exc:
-        raise RuntimeError(f"computing status failed: {exc}") from None
+        raise RuntimeError(f"computing status failed: {message_of(exc)}") from None
     if not found:
         raise Invalid(f"resource not found with selector: {definition.chosen}")
     if len(found) > 1:
-        got = ",".join(f"{{ID:{wire_id(r)}, Name:{r.get('Name') or ''}}}" for r in found)
+        got = ",".join(f"{{ID:{id_text(r.id)}, Name:{r.name}}}" for r in found)
         raise Invalid(
             "A parent resource definition must return one resource, but got multiple resources: "
             f"definition: {{Type:{definition.type}, Selector:{definition.chosen}}}, got: [{got}]"
         )
-    return ParentResource(ops, definition, found[0], zone)
+    return ParentResource(client, definition, found[0], zone)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
 
+from ...cloud.client import CloudClient
+from ...cloud.errors import message_of
+from ...cloud.helpers import read_server
+from ...cloud.models import Server
 from ...proto import handler_pb2 as pb
-from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
 from ..config.decode import GoBool
 from ..config.problems import Invalid, Problem, classify, invalid, prefix_all, system
 from ..config.rules import Rules
@@ -17,7 +21,7 @@ from .computed import NOOP, UPDATE, Computed, ResourceType
 from .parent import ParentDef, ParentResource, find_parent
 from .plans import Plan, PlanError, ServerPlan, desired_plan, duplicate_names
 from .selector import MultiZoneSelector
-from .wire import assigned_networks, memory_gib, plan_of
+from .wire import assigned_networks, id_text, latest
 
 # (core, memory GiB); not checked against the cloud, as upstream.
 DEFAULT_SERVER_PLANS = ((2, 4), (4, 8), (4, 16), (8, 16), (10, 24), (10, 32), (10, 48))
@@ -48,35 +52,35 @@ class ServerDef(DefinitionBase):
 
     # --- cloud side --------------------------------------------------------------------------
 
-    async def find_servers(self, ops: CloudOps) -> list[tuple[str, Wire]]:
+    async def find_servers(self, client: CloudClient) -> list[tuple[str, Server]]:
         assert self.selector is not None
-        found: list[tuple[str, Wire]] = []
+        found: list[tuple[str, Server]] = []
         for zone in self.selector.zones or ():
             try:
-                servers = await ops.find("Server", zone, selector_filter(self.selector))
+                servers = await client.servers.find(zone, self.selector.condition())
             except Exception as exc:
-                raise RuntimeError(f"computing status failed: {exc}") from None
+                raise RuntimeError(f"computing status failed: {message_of(exc)}") from None
             found += [(zone, s) for s in servers]
         if not found:
             raise Invalid(f"resource not found with selector: {self.selector}")
         return found
 
-    async def check(self, ops: CloudOps) -> list[Problem]:
-        problems = await self._check_plans(ops)
+    async def check(self, client: CloudClient) -> list[Problem]:
+        problems = await self._check_plans(client)
         try:
-            servers = await self.find_servers(ops)
+            servers = await self.find_servers(client)
         except Exception as exc:
             problems.append(classify(exc))
             servers = []
         if self.parent is not None:
             for zone, _ in servers:
                 try:
-                    await find_parent(ops, self.parent, zone)
+                    await find_parent(client, self.parent, zone)
                 except Exception as exc:
                     problems.append(classify(exc).prefixed(self.parent.prefix))
         return prefix_all(problems, self.prefix)
 
-    async def _check_plans(self, ops: CloudOps) -> list[Problem]:
+    async def _check_plans(self, client: CloudClient) -> list[Problem]:
         if not self.plans:
             return []
         if len(self.plans) == 1:
@@ -86,18 +90,15 @@ class ServerDef(DefinitionBase):
         model = self.cpu_model or "uncategorized"
         for zone in self.selector.zones or ():
             try:
-                available = await ops.find("ServerPlan", zone)
+                available = await client.server_plans.find(zone)
             except Exception as exc:
-                return [system(f"validating server plan failed: {exc}")]
+                return [system(f"validating server plan failed: {message_of(exc)}")]
             problems += [invalid(t) for t in duplicate_names([p.name for p in self.plans])]
             for plan in self.plans:
                 exists = any(
-                    str(a.get("Availability") or "") == "available"
-                    and (a.get("Commitment") == "dedicatedcpu") == self.dedicated_cpu
-                    and int(a.get("CPU") or 0) == plan.core
-                    and memory_gib(a) == plan.memory
-                    and int(a.get("GPU") or 0) == self.gpu
-                    and str(a.get("CPUModel") or "") == model
+                    a.availability == "available"
+                    and a.dedicated_cpu == self.dedicated_cpu
+                    and (a.cpu, a.memory_gb, a.gpu, a.cpu_model) == (plan.core, plan.memory, self.gpu, model)
                     for a in available
                 )
                 if not exists:
@@ -110,33 +111,33 @@ class ServerDef(DefinitionBase):
                     )
         return problems
 
-    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[ServerResource]:
+    async def resources(self, client: CloudClient, request: RequestInfo) -> list[ServerResource]:
         out = []
-        for zone, record in await self.find_servers(ops):
-            parent = await find_parent(ops, self.parent, zone) if self.parent is not None else None
-            out.append(ServerResource(ops, self, zone, record, parent, request))
+        for zone, record in await self.find_servers(client):
+            parent = await find_parent(client, self.parent, zone) if self.parent is not None else None
+            out.append(ServerResource(client, self, zone, record, parent, request))
         return out
 
-    async def last_modified(self, ops: CloudOps) -> datetime | None:
-        times = [
-            latest(s.get("ModifiedAt"), (s.get("Instance") or {}).get("StatusChangedAt"))
-            for _, s in await self.find_servers(ops)
-        ]
-        present = [t for t in times if t is not None]
-        return max(present) if present else None
+    async def last_modified(self, client: CloudClient) -> datetime | None:
+        return changed_at(s for _, s in await self.find_servers(client))
+
+
+def changed_at(servers: Iterable[Server]) -> datetime | None:
+    """When any of these servers last changed: settings (ModifiedAt) or power state."""
+    return latest(t for s in servers for t in (s.modified_at, s.instance.status_changed_at))
 
 
 class ServerResource:
     def __init__(
         self,
-        ops: CloudOps,
+        client: CloudClient,
         definition: ServerDef,
         zone: str,
-        record: Wire,
+        record: Server,
         parent: ParentResource | None,
         request: RequestInfo,
     ) -> None:
-        self.ops = ops
+        self.client = client
         self.definition = definition
         self.zone = zone
         self.record = record
@@ -145,20 +146,20 @@ class ServerResource:
 
     async def compute(self, refresh: bool) -> Computed:
         if refresh:
-            self.record = await self.ops.read_with_previous("Server", self.zone, wire_id(self.record))
+            self.record = await read_server(self.client, self.zone, self.record.id)
         parent = await self.parent.payload(refresh) if self.parent is not None else None
-        plan = plan_of(self.record)
+        record = self.record
         current = pb.Server(
             parent=parent,
-            id=wire_id(self.record),
+            id=id_text(record.id),
             zone=self.zone,
-            core=int(plan.get("CPU") or 0),
-            memory=memory_gib(plan),
-            dedicated_cpu=plan.get("Commitment") == "dedicatedcpu",
-            gpu=int(plan.get("GPU") or 0),
-            cpu_model=str(plan.get("CPUModel") or ""),
-            assigned_network=assigned_networks(self.record),
-            name=str(self.record.get("Name") or ""),
+            core=record.cpu,
+            memory=record.memory_gb,
+            dedicated_cpu=record.dedicated_cpu,
+            gpu=record.gpu,
+            cpu_model=record.cpu_model,
+            assigned_network=assigned_networks(record),
+            name=record.name,
             shutdown_force=self.definition.shutdown_force,
         )
         desired = pb.Server()
@@ -187,7 +188,7 @@ class ServerResource:
         )
 
     def label(self) -> str:
-        return tree_label("Server", wire_id(self.record), str(self.record.get("Name") or ""), self.zone)
+        return tree_label("Server", id_text(self.record.id), self.record.name, self.zone)
 
     def parent_label(self) -> str | None:
         return self.parent.label() if self.parent is not None else None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from ...cloud.client import CloudClient
+from ...cloud.conditions import FindCondition
+from ...cloud.errors import message_of
+from ...cloud.helpers import find_archive_by_os_type, find_server_plan
+from ...cloud.models import Server
+from ...cloud.ops.base import FindResult
 from ...proto import handler_pb2 as pb
-from ..cloudops import CloudOps, Wire, latest, selector_filter, wire_id
 from ..config.decode import GoBool, StrictModel
 from ..config.problems import Invalid, Problem, classify, invalid, prefix_all, system
 from ..config.rules import Rules, each, minimum, required, skip_empty, unique, zone_rule
@@ -20,8 +25,9 @@ from .instance import InstanceResource, expose_info
 from .parent import ParentDef, ParentResource, find_parent
 from .plans import Plan, PlanError, ServerGroupPlan, desired_plan
 from .selector import ResourceSelector
+from .server import changed_at
 from .template import DiskTemplate, Template
-from .wire import zone_name
+from .wire import id_text
 
 DEFAULT_NAME_FORMAT = "%s-%03d"
 
@@ -139,37 +145,37 @@ class ServerGroupDef(DefinitionBase):
 
     # --- cloud side --------------------------------------------------------------------------
 
-    async def members(self, ops: CloudOps) -> list[tuple[str, Wire]]:
+    async def members(self, client: CloudClient) -> list[tuple[str, Server]]:
         """Servers whose name starts with the prefix, in every zone, sorted by name."""
-        selector = ResourceSelector(names=[self.name_prefix])
-        found: list[tuple[str, Wire]] = []
+        condition = ResourceSelector(names=[self.name_prefix]).condition()
+        found: list[tuple[str, Server]] = []
         for zone in self.zone_list:
             try:
-                servers = await ops.find("Server", zone, selector_filter(selector))
+                servers = await client.servers.find(zone, condition)
             except Exception as exc:
-                raise RuntimeError(f"computing status failed: {exc}") from None
-            found += [(zone, s) for s in servers if str(s.get("Name") or "").startswith(self.name_prefix)]
-        return sorted(found, key=lambda zs: str(zs[1].get("Name") or "").encode())
+                raise RuntimeError(f"computing status failed: {message_of(exc)}") from None
+            found += [(zone, s) for s in servers if s.name.startswith(self.name_prefix)]
+        return sorted(found, key=lambda zs: zs[1].name.encode())
 
-    async def check(self, ops: CloudOps, warn: Callable[[str], None]) -> list[Problem]:
+    async def check(self, client: CloudClient, warn: Callable[[str], None]) -> list[Problem]:
         errors, warnings = self.local_checks()
         problems = [invalid(e) for e in errors]
         assert self.template is not None
-        template_problems, template_warnings = await check_template(self, ops)
+        template_problems, template_warnings = await check_template(self, client)
         problems += template_problems
         for text in (*warnings, *template_warnings):
             warn(text)
         if self.parent is not None:
             try:
-                await find_parent(ops, self.parent, self.zone)
+                await find_parent(client, self.parent, self.zone)
             except Exception as exc:
                 problems.append(classify(exc).prefixed(self.parent.prefix))
         return prefix_all(problems, self.prefix)
 
-    async def resources(self, ops: CloudOps, request: RequestInfo) -> list[InstanceResource]:
-        members = await self.members(ops)
+    async def resources(self, client: CloudClient, request: RequestInfo) -> list[InstanceResource]:
+        members = await self.members(client)
         if request.type == RequestType.KEEP:
-            return await self._keep(ops, members)
+            return await self._keep(client, members)
         size = len(members)
         if request.resource_name == self.name:
             try:
@@ -178,152 +184,117 @@ class ServerGroupDef(DefinitionBase):
                 raise RuntimeError(str(exc)) from None
             if chosen is not None:
                 size = chosen.value
-        parent = await self._parent(ops)
+        parent = await self._parent(client)
         out: list[InstanceResource] = []
         for position, (zone, record) in enumerate(members):
-            name = str(record.get("Name") or "")
             instruction = DELETE if position >= size else NOOP
+            index = self.index_of(record.name)
             out.append(
-                InstanceResource(
-                    ops, self, zone_name(record, zone), instruction, self.index_of(name), parent, record
-                )
+                InstanceResource(client, self, record.zone.name or zone, instruction, index, parent, record)
             )
         assert self.template is not None
-        icon = await lookup_id(ops, "Icon", None, self.template.icon_id, self.template.icon)
+        icon = await lookup_id(client.icons.find, self.template.icon_id, self.template.icon)
         while len(out) < size:
             zone = self.zone_for(len(out))
             name, index = self.next_name([r.name for r in out])
-            planned = await planned_instance(self, ops, zone, name, index, icon)
-            out.append(InstanceResource(ops, self, zone, CREATE, index, parent, planned=planned))
+            planned = await planned_instance(self, client, zone, name, index, icon)
+            out.append(InstanceResource(client, self, zone, CREATE, index, parent, planned=planned))
         return out
 
-    async def _keep(self, ops: CloudOps, members: list[tuple[str, Wire]]) -> list[InstanceResource]:
+    async def _keep(self, client: CloudClient, members: list[tuple[str, Server]]) -> list[InstanceResource]:
         if self.auto_healing is None or not self.auto_healing.enabled:
             return []
-        count = self.size_by_highest_index([str(r.get("Name") or "") for _, r in members])
-        parent = await self._parent(ops)
+        count = self.size_by_highest_index([r.name for _, r in members])
+        parent = await self._parent(client)
         assert self.template is not None
-        icon = await lookup_id(ops, "Icon", None, self.template.icon_id, self.template.icon)
-        by_name = {str(r.get("Name") or ""): (z, r) for z, r in members}
+        icon = await lookup_id(client.icons.find, self.template.icon_id, self.template.icon)
+        by_name = {r.name: (z, r) for z, r in members}
         out: list[InstanceResource] = []
         for i in range(count):
             name = self.server_name(i)
             if name in by_name:
                 zone, record = by_name[name]
-                if await member_healthy(ops, record, parent, self.template.network_interfaces or []):
+                if await member_healthy(client, record, parent, self.template.network_interfaces or []):
                     continue
-                out.append(InstanceResource(ops, self, zone_name(record, zone), DELETE, i, parent, record))
+                out.append(
+                    InstanceResource(client, self, record.zone.name or zone, DELETE, i, parent, record)
+                )
             zone = self.zone_for(i)
-            planned = await planned_instance(self, ops, zone, name, i, icon)
-            out.append(InstanceResource(ops, self, zone, CREATE, i, parent, planned=planned))
+            planned = await planned_instance(self, client, zone, name, i, icon)
+            out.append(InstanceResource(client, self, zone, CREATE, i, parent, planned=planned))
         return out
 
-    async def _parent(self, ops: CloudOps) -> ParentResource | None:
+    async def _parent(self, client: CloudClient) -> ParentResource | None:
         if self.parent is None:
             return None
-        return await find_parent(ops, self.parent, self.zone_list[0])
+        return await find_parent(client, self.parent, self.zone_list[0])
 
-    async def last_modified(self, ops: CloudOps) -> datetime | None:
-        times = [
-            latest(r.get("ModifiedAt"), (r.get("Instance") or {}).get("StatusChangedAt"))
-            for _, r in await self.members(ops)
-        ]
-        present = [t for t in times if t is not None]
-        return max(present) if present else None
+    async def last_modified(self, client: CloudClient) -> datetime | None:
+        return changed_at(r for _, r in await self.members(client))
 
 
-async def lookup_id(
-    ops: CloudOps, kind: str, zone: str | None, given_id: str, selector: ResourceSelector | None
-) -> str:
+Find = Callable[[FindCondition], Awaitable[FindResult[Any]]]
+
+
+async def lookup_id(find: Find, given_id: str, selector: ResourceSelector | None) -> str:
     """An `*_id` key as written, else the first resource the selector finds, else ""."""
     if given_id:
         return given_id if given_id.isdigit() else ""
     if selector is None:
         return ""
-    found = await ops.find(kind, zone, selector_filter(selector))
-    return wire_id(found[0]) if found else ""
+    first = (await find(selector.condition())).first()
+    return id_text(first.id) if first is not None else ""
 
 
-OS_TYPE_TAGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "almalinux": ("AlmaLinux", ("current-stable", "distro-alma")),
-    "almalinux10": ("AlmaLinux10", ("alma-10-latest",)),
-    "almalinux9": ("AlmaLinux9", ("alma-9-latest",)),
-    "almalinux8": ("AlmaLinux8", ("alma-8-latest",)),
-    "rockylinux": ("RockyLinux", ("current-stable", "distro-rocky")),
-    "rockylinux10": ("RockyLinux10", ("rocky-10-latest",)),
-    "rockylinux9": ("RockyLinux9", ("rocky-9-latest",)),
-    "rockylinux8": ("RockyLinux8", ("rocky-8-latest",)),
-    "miracle": ("MiracleLinux", ("current-stable", "distro-miracle")),
-    "miraclelinux": ("MiracleLinux", ("current-stable", "distro-miracle")),
-    "miracle9": ("MiracleLinux9", ("miracle-9-latest",)),
-    "miraclelinux9": ("MiracleLinux9", ("miracle-9-latest",)),
-    "miracle8": ("MiracleLinux8", ("miracle-8-latest",)),
-    "miraclelinux8": ("MiracleLinux8", ("miracle-8-latest",)),
-    "ubuntu": ("Ubuntu", ("current-stable", "distro-ubuntu")),
-    "ubuntu2404": ("Ubuntu2404", ("ubuntu-24.04-latest",)),
-    "ubuntu2204": ("Ubuntu2204", ("ubuntu-22.04-latest",)),
-    "debian": ("Debian", ("current-stable", "distro-debian")),
-    "debian12": ("Debian12", ("debian-12-latest",)),
-    "debian11": ("Debian11", ("debian-11-latest",)),
-    "kusanagi": ("Kusanagi", ("current-stable", "pkg-kusanagi")),
-}
+def in_zone(find: Callable[[str, FindCondition], Awaitable[FindResult[Any]]], zone: str) -> Find:
+    """A zoned find as a find of one zone."""
+    return lambda condition: find(zone, condition)
 
 
-async def disk_source(ops: CloudOps, disk: DiskTemplate, zone: str) -> tuple[str, str]:
+async def disk_source(client: CloudClient, disk: DiskTemplate, zone: str) -> tuple[str, str]:
     """(source archive ID, source disk ID) of a template disk in `zone`."""
     if disk.os_type:
-        known = OS_TYPE_TAGS.get(disk.os_type)
-        if known is None:
-            raise Invalid("unsupported ostype.ArchiveOSType: Custom")
-        name, tags = known
         try:
-            found = await ops.find("Archive", zone, {"Tags.Name": [list(tags)], "Scope": ["shared"]})
+            archive = await find_archive_by_os_type(client, zone, disk.os_type)
         except Exception as exc:
-            raise Invalid(str(exc)) from None
-        if not found:
-            raise Invalid(f"archive not found with ostype.ArchiveOSType: {name}")
-        return wire_id(found[0]), ""
-    for kind, selector, label in (
-        ("Archive", disk.source_archive, "source archive"),
-        ("Disk", disk.source_disk, "source disk"),
+            raise Invalid(message_of(exc)) from None
+        return id_text(archive.id), ""
+    for find, selector, label, plural in (
+        (client.archives.find, disk.source_archive, "source archive", "archives"),
+        (client.disks.find, disk.source_disk, "source disk", "disks"),
     ):
         if selector is None:
             continue
-        found = await ops.find(kind, zone, selector_filter(selector))
+        found = (await find(zone, selector.condition())).items
         if not found:
             raise Invalid(f"{label} not found with: {{zone: {zone}, {selector}}}")
         if len(found) > 1:
-            plural = "archives" if kind == "Archive" else "disks"
-            raise Invalid(f"multiple {label} found with: {{zone: {zone}, {selector}}}, {plural}: {found}")
-        source = wire_id(found[0])
-        return (source, "") if kind == "Archive" else ("", source)
+            shown = [r.model_dump(by_alias=True, mode="json", exclude_unset=True) for r in found]
+            raise Invalid(f"multiple {label} found with: {{zone: {zone}, {selector}}}, {plural}: {shown}")
+        source = id_text(found[0].id)
+        return (source, "") if plural == "archives" else ("", source)
     return "", ""
 
 
-async def check_template(group: ServerGroupDef, ops: CloudOps) -> tuple[list[Problem], list[str]]:
+async def check_template(group: ServerGroupDef, client: CloudClient) -> tuple[list[Problem], list[str]]:
     template = group.template
     assert template is not None and template.plan is not None
     errors, warnings = template.local_checks()
     problems = [invalid(e) for e in errors]
     plan = template.plan
     for zone in group.zone_list:
-        found: list[Wire] = []
-        reason = "server plan not found"
-        filter_: Wire = {"Commitment": [plan.commitment], "ConfidentialVM": ["0"]}
-        if plan.core > 0:
-            filter_["CPU"] = [str(plan.core)]
-        if plan.memory > 0:
-            filter_["MemoryMB"] = [str(plan.memory * 1024)]
-        if plan.gpu > 0:
-            filter_["GPU"] = [str(plan.gpu)]
-        if plan.cpu_model:
-            filter_["CPUModel"] = [plan.cpu_model]
         try:
-            found = await ops.find("ServerPlan", zone, filter_, count=1000, sort=["-Generation"])
+            await find_server_plan(
+                client,
+                zone,
+                core=plan.core,
+                memory_gb=plan.memory,
+                gpu=plan.gpu,
+                cpu_model=plan.cpu_model,
+                dedicated_cpu=plan.dedicated_cpu,
+            )
         except Exception as exc:
-            reason = str(exc)
-        if not found:
-            problems.append(invalid(f"plan {{{plan}}} not found: {reason}"))
+            problems.append(invalid(f"plan {{{plan}}} not found: {message_of(exc)}"))
         for disk in template.disks or ():
             struct = disk.struct_rules()
             if struct:
@@ -333,7 +304,7 @@ async def check_template(group: ServerGroupDef, ops: CloudOps) -> tuple[list[Pro
             problems += [invalid(e) for e in disk_errors]
             warnings += disk_warnings
             try:
-                await disk_source(ops, disk, zone)
+                await disk_source(client, disk, zone)
             except Exception as exc:
                 problems.append(classify(exc))
     if template.edit_parameter is not None and template.cloud_config:
@@ -386,7 +357,7 @@ def cloud_config_problem(text: str) -> str | None:
 
 
 async def planned_instance(
-    group: ServerGroupDef, ops: CloudOps, zone: str, name: str, index: int, icon_id: str
+    group: ServerGroupDef, client: CloudClient, zone: str, name: str, index: int, icon_id: str
 ) -> pb.ServerGroupInstance:
     template = group.template
     assert template is not None and template.plan is not None
@@ -395,7 +366,7 @@ async def planned_instance(
     for i, nic in enumerate(template.network_interfaces or ()):
         upstream = "shared"
         if not nic.shared and nic.upstream is not None:
-            found = await ops.find("Switch", zone, selector_filter(nic.upstream))
+            found = (await client.switches.find(zone, nic.upstream.condition())).items
             if not found:
                 raise RuntimeError(
                     f"network interface: upstream not found with: {{zone:{zone}, {nic.upstream}}}"
@@ -404,11 +375,11 @@ async def planned_instance(
                 raise RuntimeError(
                     f"network interface: multiple upstreams found with: {{zone:{zone}, {nic.upstream}}}"
                 )
-            upstream = wire_id(found[0])
+            upstream = id_text(found[0].id)
         info = pb.ServerGroupInstance.NIC(
             upstream=upstream,
             packet_filter_id=await lookup_id(
-                ops, "PacketFilter", zone, nic.packet_filter_id, nic.packet_filter
+                in_zone(client.packet_filters.find, zone), nic.packet_filter_id, nic.packet_filter
             ),
         )
         if nic.expose is not None:
@@ -422,7 +393,7 @@ async def planned_instance(
         nics.append(info)
     disks = []
     for k, disk in enumerate(template.disks or ()):
-        archive, source_disk = await disk_source(ops, disk, zone)
+        archive, source_disk = await disk_source(client, disk, zone)
         disks.append(
             pb.ServerGroupInstance.Disk(
                 zone=zone,
@@ -434,7 +405,7 @@ async def planned_instance(
                 name=disk.disk_name(name, k),
                 tags=list(disk.tags or []),
                 description=disk.description,
-                icon_id=await lookup_id(ops, "Icon", None, disk.icon_id, disk.icon),
+                icon_id=await lookup_id(client.icons.find, disk.icon_id, disk.icon),
             )
         )
     instance = pb.ServerGroupInstance(
@@ -445,12 +416,12 @@ async def planned_instance(
         gpu=plan.gpu,
         cpu_model=plan.cpu_model,
         private_host_id=await lookup_id(
-            ops, "PrivateHost", zone, template.private_host_id, template.private_host
+            in_zone(client.private_hosts.find, zone), template.private_host_id, template.private_host
         ),
         disks=disks,
         cloud_config=template.cloud_config,
         network_interfaces=nics,
-        cd_rom_id=await lookup_id(ops, "CDROM", zone, template.cdrom_id, template.cdrom),
+        cd_rom_id=await lookup_id(in_zone(client.cdroms.find, zone), template.cdrom_id, template.cdrom),
         interface_driver=template.interface_driver,
         name=name,
         tags=template.tags_for(index, len(group.zone_list)),
