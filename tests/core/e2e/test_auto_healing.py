@@ -61,13 +61,20 @@ def test_keep_asks_the_parent_elb(stack: Stack) -> None:
         "servers:" + members + "\nelbs:\n  - name: app-elb\n    servers: [{server: app-001, port: 80}]\n"
         "  - name: empty-elb\n"
     )
+    expose = ", expose: {ports: [80]}"
+    config = _config("    parent: {type: ELB, selector: {names: [app-elb]}}", expose)
+    # An ELB that reports no servers at all counts every member as unhealthy.
+    _healthy_then_all_replaced(stack, config, config.replace("app-elb", "empty-elb"))
+
+
+def _healthy_then_all_replaced(stack: Stack, config: str, empty_parent: str) -> None:
+    """Keep changes nothing while the parent reports both members up; under a parent that
+    reports nothing, both are replaced (keeping their addresses)."""
     before = stack.servers()
     stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
-    expose = ", expose: {ports: [80]}"
-    core = stack.core(_config("    parent: {type: ELB, selector: {names: [app-elb]}}", expose))
+    core = stack.core(config)
     stack.past_cooldown(1)
 
-    # Both members are up and the ELB reports the registered one up: nothing to heal.
     healthy = stack.request("Keep", "app")
 
     assert (healthy.status, healthy.message) == (JOB.JOB_DONE_NOOP, "")
@@ -75,13 +82,12 @@ def test_keep_asks_the_parent_elb(stack: Stack) -> None:
     core.signal(15)
     assert core.wait() == 0
 
-    # An ELB that reports no servers at all counts every member as unhealthy.
-    stack.core(_config("    parent: {type: ELB, selector: {names: [empty-elb]}}", expose))
+    stack.core(empty_parent)
     assert done(stack.request("Keep", "app"))
     after = stack.servers()
-    assert {after[n].id for n in ("app-001", "app-002")}.isdisjoint(
-        {before[n].id for n in ("app-001", "app-002")}
-    )
+    for name in ("app-001", "app-002"):
+        assert after[name].id != before[name].id and after[name].is_up
+        assert after[name].interfaces[0].user_ip_address == before[name].interfaces[0].user_ip_address
 
 
 LB_SEED = """
@@ -112,26 +118,8 @@ LB_NIC = (
 
 def test_keep_asks_the_parent_load_balancer(stack: Stack) -> None:
     stack.seed(LB_SEED)
-    before = stack.servers()
-    stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
     config = _config("    parent: {type: LoadBalancer, selector: app-lb}", LB_NIC).replace(
         "upstream: shared", "upstream: {names: [private]}"
     )
-    core = stack.core(config)
-    stack.past_cooldown(1)
-
-    # The load balancer reports both members up: nothing to heal.
-    healthy = stack.request("Keep", "app")
-
-    assert (healthy.status, healthy.message) == (JOB.JOB_DONE_NOOP, "")
-    assert stack.servers() == before
-    core.signal(15)
-    assert core.wait() == 0
-
-    # A load balancer without VIPs reports nothing: every member is replaced (same addresses).
-    stack.core(config.replace("selector: app-lb", "selector: empty-lb"))
-    assert done(stack.request("Keep", "app"))
-    after = stack.servers()
-    for name in ("app-001", "app-002"):
-        assert after[name].id != before[name].id and after[name].is_up
-        assert after[name].interfaces[0].user_ip_address == before[name].interfaces[0].user_ip_address
+    # A load balancer without VIPs reports nothing.
+    _healthy_then_all_replaced(stack, config, config.replace("selector: app-lb", "selector: empty-lb"))
