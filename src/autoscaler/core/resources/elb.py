@@ -16,7 +16,7 @@ from ..request import RequestInfo
 from ..tree import label as tree_label
 from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
-from .plans import ELBPlan, Plan, PlanError, desired_plan
+from .plans import ELBPlan, Plan, vertical_plan
 from .selector import ResourceSelector
 from .wire import elb_payload, id_text, latest
 
@@ -92,10 +92,7 @@ class ELBResource:
         desired = elb_payload(self.record, plan=0)
         instruction = NOOP
         if not refresh and self.request.resource_name == self.definition.name:
-            try:
-                chosen = desired_plan(self.request, (current.plan,), self.definition.plan_list())
-            except PlanError as exc:
-                raise RuntimeError(f"computing desired plan failed: {exc}") from None
+            chosen = vertical_plan(self.request, (current.plan,), self.definition.plan_list())
             if chosen is not None:
                 desired.plan = chosen.value.cps
                 instruction = UPDATE

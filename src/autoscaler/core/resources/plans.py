@@ -80,6 +80,14 @@ def desired_plan(request: RequestInfo, current: tuple[int, ...], plans: Sequence
     return None
 
 
+def vertical_plan(request: RequestInfo, current: tuple[int, ...], plans: Sequence[Plan[T]]) -> Plan[T] | None:
+    """desired_plan for a vertically scaled resource, failing the way the Core reports it."""
+    try:
+        return desired_plan(request, current, plans)
+    except PlanError as exc:
+        raise RuntimeError(f"computing desired plan failed: {exc}") from None
+
+
 def within_range(plans: Sequence[Plan[T]], current: tuple[int, ...]) -> bool:
     """Whether `current` lies between the smallest and the largest plan."""
     if not plans:

@@ -16,7 +16,7 @@ from ..request import RequestInfo
 from ..tree import label as tree_label
 from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
-from .plans import Plan, PlanError, RouterPlan, desired_plan, duplicate_names
+from .plans import Plan, RouterPlan, duplicate_names, vertical_plan
 from .selector import MultiZoneSelector
 from .wire import id_text, latest
 
@@ -112,10 +112,7 @@ class RouterResource:
         desired.band_width = 0
         instruction = NOOP
         if not refresh and self.request.resource_name == self.definition.name:
-            try:
-                chosen = desired_plan(self.request, (current.band_width,), self.definition.plan_list())
-            except PlanError as exc:
-                raise RuntimeError(f"computing desired plan failed: {exc}") from None
+            chosen = vertical_plan(self.request, (current.band_width,), self.definition.plan_list())
             if chosen is not None:
                 desired.band_width = chosen.value.band_width
                 instruction = UPDATE

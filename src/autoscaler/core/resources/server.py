@@ -19,7 +19,7 @@ from ..tree import label as tree_label
 from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
 from .parent import ParentDef, ParentResource, find_parent
-from .plans import Plan, PlanError, ServerPlan, desired_plan, duplicate_names
+from .plans import Plan, ServerPlan, duplicate_names, vertical_plan
 from .selector import MultiZoneSelector
 from .wire import assigned_networks, id_text, latest
 
@@ -167,12 +167,7 @@ class ServerResource:
         desired.core, desired.memory = 0, 0
         instruction = NOOP
         if not refresh and self.request.resource_name == self.definition.name:
-            try:
-                chosen = desired_plan(
-                    self.request, (current.core, current.memory), self.definition.plan_list()
-                )
-            except PlanError as exc:
-                raise RuntimeError(f"computing desired plan failed: {exc}") from None
+            chosen = vertical_plan(self.request, (current.core, current.memory), self.definition.plan_list())
             if chosen is not None:
                 desired.core, desired.memory = chosen.value.core, chosen.value.memory
                 instruction = UPDATE
