@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket as sock
 import subprocess
 import sys
 import time
@@ -43,6 +44,17 @@ async def test_missing_socket_names_handler_endpoint_and_hint(tmp_path: Path) ->
     assert f"(endpoint: {endpoint})" in problem
     assert "start the handler before the Core, or give --handlers-wait" in problem
     assert errors == [1]
+
+
+async def test_stale_socket_file_is_named_with_its_own_hint(tmp_path: Path) -> None:
+    path = tmp_path / "stale.sock"
+    left = sock.socket(sock.AF_UNIX, sock.SOCK_STREAM)
+    left.bind(str(path))
+    left.close()  # the file stays, as after a handler killed with SIGKILL
+    (problem,) = await ping_all([("notify", f"unix:{path}")], 0, lambda: None)
+    assert problem.endswith(f"(nothing listens on the socket {path}: is the handler running?)")
+    (plain,) = await ping_all([("notify", f"unix:{tmp_path}")], 0, lambda: None)
+    assert plain.endswith(f"({tmp_path} is not a socket)")
 
 
 async def test_serving_handler_passes_and_wait_covers_a_late_start(tmp_path: Path) -> None:

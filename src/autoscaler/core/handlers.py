@@ -138,21 +138,38 @@ async def ping(name: str, endpoint: str, timeout: float = 10.0) -> str | None:
 
 
 def missing_socket_hint(endpoint: str) -> str:
-    """A hint when the endpoint is a unix socket that does not exist yet."""
+    """A hint when the endpoint is a unix socket file that is missing or that nobody listens on."""
+    import os
+    import socket
+    import stat
+
     from ..wire.address import AddressError, parse
 
     try:
         address = parse(endpoint) if endpoint else None
     except AddressError:
         return ""
-    if address is not None and address.network == "unix" and not address.abstract:
-        import os
-
-        if not os.path.exists(address.endpoint):
-            return (
-                f" (the socket {address.endpoint} does not exist: start the handler before the Core, "
-                "or give --handlers-wait)"
-            )
+    if address is None or address.network != "unix" or address.abstract:
+        return ""
+    path = address.endpoint
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return (
+            f" (the socket {path} does not exist: start the handler before the Core, or give --handlers-wait)"
+        )
+    except OSError:
+        return ""
+    if not stat.S_ISSOCK(mode):
+        return f" ({path} is not a socket)"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:
+            # A file left by a handler that did not exit cleanly (e.g. killed with SIGKILL).
+            return f" (nothing listens on the socket {path}: is the handler running?)"
+        except OSError:
+            return ""
     return ""
 
 
