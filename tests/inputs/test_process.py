@@ -157,6 +157,39 @@ async def test_sigterm_drains_in_flight_requests(core: RecordingCore, start_inpu
     )
 
 
+async def test_grace_running_out_cuts_off_the_webhook_and_kills_its_executable(
+    start_input: StartInput, tmp_path: Path
+) -> None:
+    marker = tmp_path / "started"
+    script = tmp_path / "slow.sh"
+    # A grandchild too: the whole process group must go.
+    script.write_text(f"#!/bin/sh\ntouch {marker}\nsleep 300 &\nsleep 300\n")
+    script.chmod(0o755)
+    process = await start_input(
+        "webhook", "--executable-path", str(script), "--shutdown-grace", "500ms", "--dest", "unix:none.sock"
+    )
+    async with httpx.AsyncClient(base_url=process.url, timeout=30) as client:
+        pending = asyncio.ensure_future(client.post("/up?resource-name=web", content=b"{}"))
+        for _ in range(1000):  # the script signals by a file: nothing to await
+            if marker.exists() or pending.done():
+                break
+            await asyncio.sleep(0.02)
+        assert marker.exists(), process.log
+        assert process.proc is not None
+        process.proc.send_signal(signal.SIGTERM)
+        response = await pending
+    assert (response.status_code, response.content) == (500, b"")
+    assert await process.wait() == 0
+    cut_off = 'level=WARN msg="webhook cut off: shutdown grace period exceeded"'
+    lines = assert_clean_log(process.log, process.port, last=cut_off)
+    assert not any("level=ERROR" in line for line in lines), process.log
+    leftover = await asyncio.create_subprocess_exec(
+        "pgrep", "-f", "sleep 300", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await leftover.communicate()
+    assert out == b"", "the executable's process group was left running"
+
+
 async def test_exporter_and_token_from_the_config_file(
     core: RecordingCore, start_input: StartInput, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ Each response of step 1–6 is counted under upstream's metric names.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -37,6 +38,8 @@ BODY_LIMIT = 64 * 1024
 DEFAULT_ADDRESS = ":8080"
 DEFAULT_SHUTDOWN_GRACE = 60.0
 IDLE_TIMEOUT = 120.0
+# How long cut-off requests get to kill their executables and answer before uvicorn cancels them.
+CUT_OFF_ALLOWANCE = 10.0
 
 
 _TEXT = "text/plain; charset=utf-8"
@@ -141,15 +144,39 @@ class WebhookApp:
         routes = [Route(f"/{name}", _Endpoint(self, name)) for name in options.routes]
         routes.append(Route("/healthz", _healthz))
         self.app = Router(routes, redirect_slashes=False, default=_not_found)
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._cutting_off = False
 
     async def handle(self, route: str, scope: Scope, receive: Receive, send: Send) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
         try:
-            response = await self._pipeline(route, scope, receive)
-        except Exception as exc:  # an unexpected failure still gets an answer and a log line
-            self.logger.error("webhook failed", error=f"{type(exc).__name__}: {exc}")
-            response = Response(b"", 500)
-        self.metrics.count(route, response.status_code)
-        await response(scope, receive, send)
+            try:
+                response = await self._pipeline(route, scope, receive)
+            except asyncio.CancelledError:
+                if not self._cutting_off:
+                    raise
+                # Our own cut-off at the end of the grace period: answer like any failure.
+                task.uncancel()
+                self.logger.warn("webhook cut off: shutdown grace period exceeded")
+                response = Response(b"", 500)
+            except Exception as exc:  # an unexpected failure still gets an answer and a log line
+                self.logger.error("webhook failed", error=f"{type(exc).__name__}: {exc}")
+                response = Response(b"", 500)
+            self.metrics.count(route, response.status_code)
+            await response(scope, receive, send)
+        finally:
+            self._in_flight.discard(task)
+
+    async def cut_off(self) -> None:
+        """Stop the requests still running (their executables are killed) and let them answer 500."""
+        self._cutting_off = True
+        running = list(self._in_flight)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running)
 
     async def _pipeline(self, route: str, scope: Scope, receive: Receive) -> Response:
         self.logger.info("webhook received")
@@ -314,7 +341,8 @@ class InputsServer:
             sock,
             log_config=None,
             server_header=False,
-            timeout_graceful_shutdown=self.options.shutdown_grace,
+            # A backstop only: stop() cuts requests off itself when the grace runs out.
+            timeout_graceful_shutdown=self.options.shutdown_grace + CUT_OFF_ALLOWANCE,
             # Longer than Go clients keep idle connections (90 s), so the client always closes
             # first and never sends a webhook on a connection the server is closing.
             timeout_keep_alive=IDLE_TIMEOUT,
@@ -349,7 +377,11 @@ class InputsServer:
         """Stop accepting, let in-flight requests finish (within the grace), then clean up."""
         try:
             if self._http is not None:
-                await self._http.stop()
+                stopping = asyncio.ensure_future(self._http.stop())
+                done, _ = await asyncio.wait({stopping}, timeout=self.options.shutdown_grace)
+                if not done:
+                    await self.web.cut_off()
+                await stopping
         finally:
             await self.input.close()
             await self.web.client.close()
