@@ -87,10 +87,14 @@ async def test_retries_423_and_503_then_succeeds() -> None:
         seen.append(status)
         return httpx.Response(status, json={"is_ok": True, "Server": {"ID": 1}} if status == 200 else {})
 
+    told: list[tuple[str, float]] = []
     async with client_for(handler) as client:
+        client.caller.on_retry = lambda failure, wait: told.append((failure, wait))
         server = await client.servers.read("is1a", 1)
     assert server.id == 1
     assert seen == [423, 503, 200]
+    url = "https://api.example.test/cloud/zone/is1a/api/cloud/1.1/server/1"
+    assert told == [(f"GET {url}: 423", 0.001), (f"GET {url}: 503", 0.002)]  # the backoff doubles
 
 
 async def test_retries_give_up_after_retry_max() -> None:

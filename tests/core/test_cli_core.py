@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -67,3 +70,56 @@ def test_start_help_lists_upstream_flags() -> None:
         assert flag in result.stdout
     assert "\n  core " not in run("--help").stdout
     assert run("server", "example").returncode == 0
+
+
+class _Busy(BaseHTTPRequestHandler):
+    """The API answering every request with 503 and `Retry-After: 0` (retry at once)."""
+
+    def do_GET(self) -> None:
+        body = b'{"is_fatal":true,"status":"503 Service Unavailable","error_code":"busy","error_msg":"busy"}'
+        self.send_response(503)
+        self.send_header("Retry-After", "0")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_validate_logs_each_cloud_api_retry(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    conf = tmp_path / "autoscaler.yaml"
+    conf.write_text(
+        "resources:\n  - type: Server\n    name: web\n    selector: {names: [web], zones: [is1a]}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAKURA", "USACLOUD"))}
+    env |= {
+        "HOME": str(tmp_path),
+        "SAKURACLOUD_API_ROOT_URL": f"http://127.0.0.1:{server.server_port}/cloud/zone",
+        "SAKURACLOUD_ACCESS_TOKEN": "t",
+        "SAKURACLOUD_ACCESS_TOKEN_SECRET": "s",
+        "SAKURACLOUD_RETRY_MAX": "2",
+    }
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "autoscaler", "validate", "--config", str(conf)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 65, result
+    assert result.stdout == "reading SAKURA cloud account info failed: busy\n"
+    url = f"http://127.0.0.1:{server.server_port}/cloud/zone/is1a/api/cloud/1.1/auth-status"
+    retries = [line for line in result.stderr.splitlines() if "retrying" in line]
+    assert len(retries) == 2, result.stderr
+    assert retries[0].endswith(
+        f'level=WARN msg="cloud API request failed, retrying" error="GET {url}: 503" wait=0s'
+    )

@@ -101,6 +101,9 @@ class Caller:
         self.limiter = RateLimiter(options.http_request_rate_limit if limited else 0)
         # Upstream serialises every power request of the process; one client per process here.
         self.power_lock = asyncio.Lock()
+        # Told (what failed, seconds until the next attempt) before each retry, so that a long
+        # backoff against an unreachable or busy API is visible in the caller's log.
+        self.on_retry: Callable[[str, float], None] | None = None
 
     def url(self, zone: str, path: str) -> str:
         return f"{self.root}/{zone}/{API_PATH}/{path}"
@@ -155,15 +158,21 @@ class Caller:
                         f"{method} {url}: {type(exc).__name__}: {exc}"
                         + (f" (after {attempt} retries)" if attempt else "")
                     ) from exc
-                await asyncio.sleep(self._backoff(attempt, None))
+                await self._wait_retry(f"{method} {url}: {type(exc).__name__}: {exc}", attempt, None)
                 attempt += 1
                 continue
             self._trace(method, url, content, response)
             if response.status_code in RETRY_STATUSES and attempt < opts.retry_max:
-                await asyncio.sleep(self._backoff(attempt, response))
+                await self._wait_retry(f"{method} {url}: {response.status_code}", attempt, response)
                 attempt += 1
                 continue
             return response
+
+    async def _wait_retry(self, failure: str, attempt: int, response: httpx.Response | None) -> None:
+        wait = self._backoff(attempt, response)
+        if self.on_retry is not None:
+            self.on_retry(failure, wait)
+        await asyncio.sleep(wait)
 
     def _backoff(self, attempt: int, response: httpx.Response | None) -> float:
         if response is not None and response.status_code in (429, 503):

@@ -10,6 +10,7 @@ from datetime import datetime
 from ..cloud.client import CloudClient, open_client
 from ..cloud.config import CloudOptions, default_user_agent
 from ..cloud.errors import CloudError, message_of
+from ..durations import go_duration
 from ..log import Logger
 from .config.model import Config, Definition
 from .config.problems import Problem, invalid, system
@@ -51,10 +52,14 @@ class SakuraBinding:
         self._error: str | None = None
         try:
             self._client = open_cloud(config)
+            self._client.caller.on_retry = self._log_retry
         except Exception as exc:
             self._error = (
                 str(exc) if str(exc).startswith("initializing") else f"initializing API Client failed: {exc}"
             )
+
+    def _log_retry(self, failure: str, wait: float) -> None:
+        self.logger.warn("cloud API request failed, retrying", error=failure, wait=go_duration(wait))
 
     @property
     def client(self) -> CloudClient:
