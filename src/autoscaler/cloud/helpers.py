@@ -99,7 +99,7 @@ async def _wait_server(
             try:
                 await rerequest()
             except CloudError as exc:
-                if exc.status != 409:
+                if not exc.is_conflict:
                     raise
                 rerequest = None  # the earlier request is being carried out
 

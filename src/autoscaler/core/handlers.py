@@ -149,7 +149,7 @@ def missing_socket_hint(endpoint: str) -> str:
         address = parse(endpoint) if endpoint else None
     except AddressError:
         return ""
-    if address is None or address.network != "unix" or address.abstract:
+    if address is None or not address.is_unix_file:
         return ""
     path = address.endpoint
     try:

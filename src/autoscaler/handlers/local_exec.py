@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -251,20 +250,3 @@ class LocalExecHandler(Handler):
 def _to_text(data: bytes) -> str:
     """stdout as a proto3 string: invalid UTF-8 becomes U+FFFD instead of failing the send."""
     return data.decode("utf-8", "replace")
-
-
-def environment_names() -> Mapping[str, str]:
-    """The variables scripts get, with what they hold (for documentation and tests)."""
-    return {
-        "AUTOSCALER_HANDLER_TYPE": "the step being run: pre-handle, handle or post-handle",
-        "AUTOSCALER_SOURCE": "the request's source",
-        "AUTOSCALER_RESOURCE_NAME": "the resource name in the Core's configuration",
-        "AUTOSCALER_SCALING_JOB_ID": "the scaling job's ID",
-        "AUTOSCALER_SETUP_GRACE_PERIOD": "seconds to wait for setup (0 = none)",
-        "AUTOSCALER_INSTRUCTION": "pre-handle/handle: CREATE, UPDATE, DELETE, NOOP or UNKNOWN",
-        "AUTOSCALER_RESULT": "post-handle: CREATED, UPDATED, DELETED, NO_CHANGE or UNKNOWN",
-        "AUTOSCALER_RESOURCE_TYPE": "Server, ServerGroupInstance, Elb, Gslb, Dns, Router or LoadBalancer",
-        "AUTOSCALER_RESOURCE_ID": "the resource's ID in the cloud (empty before creation)",
-        "AUTOSCALER_RESOURCE_NAME_IN_CLOUD": "the resource's name in the cloud",
-        "AUTOSCALER_ZONE": "the resource's zone (or region)",
-    }

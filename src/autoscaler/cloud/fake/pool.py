@@ -16,7 +16,6 @@ ID_START = 100_000_000_000
 MAC_START = 0x00005E005300
 SHARED_NETWORK = ipaddress.ip_network("192.0.2.0/24")
 SHARED_GATEWAY = "192.0.2.1"
-SHARED_MASK_LEN = 24
 
 
 class PoolExhausted(Exception):

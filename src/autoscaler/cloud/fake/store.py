@@ -90,11 +90,6 @@ class Tx:
         self.version += 1
         return cur.rowcount > 0
 
-    def locate(self, id_: int) -> list[tuple[str, str]]:
-        """(kind, zone) of every record with this ID."""
-        rows = self.db.execute("SELECT kind, zone FROM resources WHERE id = ?", (id_,)).fetchall()
-        return [(k, z) for k, z in rows]
-
     def counts(self) -> list[tuple[str, str, int]]:
         return [
             (k, z, n)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from ...handlers.builtin.names import BUILTIN_HANDLERS
-from ...log import Logger
 from ..handlers import ping_all
 from ..resources.context import CloudContext
 from .model import Config, Definition
@@ -83,8 +82,3 @@ def handlers_config_problems(config: Config) -> list[Problem]:
         return []
     # Every unknown name is reported (upstream reports an arbitrary one of them).
     return [invalid(f"invalid key: {name}") for name in conf.handlers if name not in BUILTIN_HANDLERS]
-
-
-def log_warnings(logger: Logger, warnings: Sequence[str]) -> None:
-    for text in warnings:
-        logger.warn(text)

@@ -91,11 +91,10 @@ class ELBResource:
         current = elb_payload(self.record)
         desired = elb_payload(self.record, plan=0)
         instruction = NOOP
-        if not refresh and self.request.resource_name == self.definition.name:
-            chosen = vertical_plan(self.request, (current.plan,), self.definition.plan_list())
-            if chosen is not None:
-                desired.plan = chosen.value.cps
-                instruction = UPDATE
+        chosen = None if refresh else vertical_plan(self.request, self.definition, (current.plan,))
+        if chosen is not None:
+            desired.plan = chosen.value.cps
+            instruction = UPDATE
         return Computed(
             type=ResourceType.ELB,
             id=current.id,

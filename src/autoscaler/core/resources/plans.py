@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ..config.decode import StrictModel
 from ..config.rules import Rules
@@ -80,10 +80,22 @@ def desired_plan(request: RequestInfo, current: tuple[int, ...], plans: Sequence
     return None
 
 
-def vertical_plan(request: RequestInfo, current: tuple[int, ...], plans: Sequence[Plan[T]]) -> Plan[T] | None:
-    """desired_plan for a vertically scaled resource, failing the way the Core reports it."""
+class PlannedDefinition(Protocol[T]):
+    @property
+    def name(self) -> str: ...
+
+    def plan_list(self) -> list[Plan[T]]: ...
+
+
+def vertical_plan(
+    request: RequestInfo, definition: PlannedDefinition[T], current: tuple[int, ...]
+) -> Plan[T] | None:
+    """The plan a vertically scaled resource moves to; None when the request is for another
+    definition or there is no move. Fails the way the Core reports it."""
+    if request.resource_name != definition.name:
+        return None
     try:
-        return desired_plan(request, current, plans)
+        return desired_plan(request, current, definition.plan_list())
     except PlanError as exc:
         raise RuntimeError(f"computing desired plan failed: {exc}") from None
 

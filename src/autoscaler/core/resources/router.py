@@ -111,11 +111,10 @@ class RouterResource:
         desired.CopyFrom(current)
         desired.band_width = 0
         instruction = NOOP
-        if not refresh and self.request.resource_name == self.definition.name:
-            chosen = vertical_plan(self.request, (current.band_width,), self.definition.plan_list())
-            if chosen is not None:
-                desired.band_width = chosen.value.band_width
-                instruction = UPDATE
+        chosen = None if refresh else vertical_plan(self.request, self.definition, (current.band_width,))
+        if chosen is not None:
+            desired.band_width = chosen.value.band_width
+            instruction = UPDATE
         return Computed(
             type=ResourceType.ROUTER,
             id=current.id,

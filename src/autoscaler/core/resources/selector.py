@@ -58,10 +58,6 @@ class ResourceSelector(StrictModel):
         """The find that lists what this selector matches (cloud-api.md §2.4)."""
         return by_selector(self.id, self.names or (), self.tags or ())
 
-    @property
-    def empty(self) -> bool:
-        return not self.id and not self.names and not self.tags
-
 
 class MultiZoneSelector(ResourceSelector):
     zones: list[str] | None = None

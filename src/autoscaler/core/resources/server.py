@@ -166,11 +166,12 @@ class ServerResource:
         desired.CopyFrom(current)
         desired.core, desired.memory = 0, 0
         instruction = NOOP
-        if not refresh and self.request.resource_name == self.definition.name:
-            chosen = vertical_plan(self.request, (current.core, current.memory), self.definition.plan_list())
-            if chosen is not None:
-                desired.core, desired.memory = chosen.value.core, chosen.value.memory
-                instruction = UPDATE
+        chosen = (
+            None if refresh else vertical_plan(self.request, self.definition, (current.core, current.memory))
+        )
+        if chosen is not None:
+            desired.core, desired.memory = chosen.value.core, chosen.value.memory
+            instruction = UPDATE
         return Computed(
             type=ResourceType.SERVER,
             id=current.id,

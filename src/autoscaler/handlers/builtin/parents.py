@@ -11,9 +11,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from ...cloud.client import CloudClient
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, PostHandleRequest, Reporter
@@ -25,18 +22,8 @@ def go_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def wire_true(value: Any) -> bool:
-    """The API's booleans come as JSON booleans or as "True"/"False" strings."""
-    return value is True or str(value).lower() == "true"
-
-
 def nic_ips(server: pb.Server) -> set[str]:
     return {n.ip_address for n in server.assigned_network if n.ip_address}
-
-
-def empty_as_null(items: Sequence[Any]) -> list[Any] | None:
-    """The API wants `null`, not `[]`, for an emptied list of servers."""
-    return list(items) if items else None
 
 
 class ParentServersHandler(Handler):
