@@ -344,6 +344,13 @@ CASES = [
         body={"CDROM": {"ID": 5}},
     ),
     Case(
+        "Server.EjectCDROM",
+        lambda c: c.servers.eject_cdrom("is1a", 1, 5),
+        "DELETE",
+        "is1a/api/cloud/1.1/server/1/cdrom",
+        body={"CDROM": {"ID": 5}},
+    ),
+    Case(
         "ServerPlan.Find (plan search)",
         lambda c: helpers.find_server_plan(c, "is1a", core=2, memory_gb=4),
         "GET",
@@ -461,6 +468,18 @@ CASES = [
         lambda c: c.interfaces.connect_to_packet_filter("is1a", 20, 30),
         "PUT",
         "is1a/api/cloud/1.1/interface/20/to/packetfilter/30",
+    ),
+    Case(
+        "Interface.ConnectToSharedSegment",
+        lambda c: c.interfaces.connect_to_shared_segment("is1a", 20),
+        "PUT",
+        "is1a/api/cloud/1.1/interface/20/to/switch/shared",
+    ),
+    Case(
+        "Interface.ConnectToSwitch",
+        lambda c: c.interfaces.connect_to_switch("is1a", 20, 5),
+        "PUT",
+        "is1a/api/cloud/1.1/interface/20/to/switch/5",
     ),
     Case(
         "Switch.Read",

@@ -268,6 +268,26 @@ async def test_interfaces_and_cdrom(api: Api) -> None:
     with pytest.raises(CloudError) as missing:
         await c.servers.insert_cdrom(Z, server.id, 1)
     assert missing.value.status == 400
+    await c.servers.eject_cdrom(Z, server.id, cdrom.id)
+    assert (await c.servers.read(Z, server.id)).instance.cdrom is None
+
+
+async def test_connecting_loose_interfaces(api: Api) -> None:
+    c = api.client
+    api.seed(NETWORK)
+    switch = (await c.switches.find(Z, by_names("sw1")))[0]
+    request = ServerCreate(name="loose", cpu=1, memory_mb=1024, connected_switches=[None, None])
+    created = await c.servers.create(Z, request)
+    first, second = created.interfaces
+    assert first.switch is None and second.switch is None
+    await c.interfaces.connect_to_shared_segment(Z, first.id)
+    await c.interfaces.connect_to_switch(Z, second.id, switch.id)
+    first, second = (await c.servers.read(Z, created.id)).interfaces
+    assert first.switch is not None and first.ip_address.startswith("192.0.2.")
+    assert second.switch is not None and second.switch.id == switch.id
+    with pytest.raises(CloudError) as again:
+        await c.interfaces.connect_to_switch(Z, first.id, switch.id)
+    assert again.value.status == 409
 
 
 async def test_elb_settings_hash_plan_and_health(api: Api) -> None:

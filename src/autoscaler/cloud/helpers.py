@@ -110,12 +110,6 @@ async def wait_server_up(
     return await _wait_server(client, zone, id_, server_is_up, "up", _timings(client, timings))
 
 
-async def wait_server_down(
-    client: CloudClient, zone: str, id_: int, *, timings: Timings | None = None
-) -> Server:
-    return await _wait_server(client, zone, id_, server_is_down, "down", _timings(client, timings))
-
-
 async def boot_server(
     client: CloudClient, zone: str, id_: int, *, user_data: str = "", timings: Timings | None = None
 ) -> Server:
