@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,7 +147,3 @@ def wait_until(predicate: object, timeout: float = 10.0, interval: float = 0.02)
             return True
         time.sleep(interval)
     return bool(callable(predicate) and predicate())
-
-
-def iter_lines(text: str) -> Iterator[str]:
-    yield from (line for line in text.splitlines() if line)

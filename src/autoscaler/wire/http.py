@@ -19,6 +19,8 @@ from .address import host_port, resolve_tcp
 
 
 class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: our commands own SIGTERM/SIGINT and drain."""
+
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
