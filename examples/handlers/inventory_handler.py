@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from autoscaler.handlers import Handler, PostHandleRequest, Reporter, main
+from autoscaler.sdk import Handler, PostHandleRequest, Reporter, main
 
 RESULTS = {1: "CREATED", 2: "UPDATED", 3: "DELETED"}
 

@@ -42,7 +42,11 @@ def test_flag_errors(tmp_path: Path) -> None:
     result = run("start", "--addr", "", "--config", "", cwd=tmp_path)
     assert result.returncode == 1
     assert "* --addr: required\n\t* --config: required" in result.stderr
+    # As pflag: a value that does not parse is reported while parsing, before the checks run.
     result = run("start", "--handlers-wait", "soon", "--config", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == 'Error: invalid argument "soon" for "--handlers-wait" flag: time: invalid duration "soon"\n'
+    result = run("start", "--handlers-wait", "1s", "--config", str(tmp_path))
     assert result.returncode == 1 and "--config: invalid file path" in result.stderr
 
 

@@ -81,3 +81,22 @@ def test_inventory_example_handler(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_old_sdk_names_still_import_with_a_deprecation_warning() -> None:
+    probe = (
+        "import warnings\n"
+        "warnings.simplefilter('error')\n"
+        "import autoscaler.sdk as sdk\n"
+        "try:\n"
+        "    from autoscaler.handlers import main\n"
+        "except DeprecationWarning as w:\n"
+        "    print('warned:', w)\n"
+        "warnings.simplefilter('ignore')\n"
+        "from autoscaler.handlers import Handler, main\n"
+        "print(Handler is sdk.Handler, main is sdk.main)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout == (
+        "warned: autoscaler.handlers.main is deprecated; import it from autoscaler.sdk\nTrue True\n"
+    )

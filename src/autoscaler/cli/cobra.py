@@ -51,6 +51,9 @@ class Flag(click.Option):
         show_default_as: str | None = None,
         **kwargs: Any,
     ) -> None:
+        given = kwargs.get("type")
+        if isinstance(given, click.ParamType) and given.name in ("duration", "int"):
+            type_name = given.name  # pflag shows the value's type in the help line
         if type_name == "bool":
             kwargs.setdefault("is_flag", True)
             kwargs.setdefault("default", False)
@@ -112,20 +115,18 @@ def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None
         ctx.exit(0)
 
 
-# Factories for the root's persistent flags; every command gets its own copies.
+# A factory for the root's persistent flags; every command gets its own copies.
 GlobalFlags = Callable[[bool], list[Flag]]
 
 
-def _no_global_flags(inherited: bool) -> list[Flag]:
-    return []
-
-
-_global_flags: GlobalFlags = _no_global_flags
-
-
-def set_global_flags(factory: GlobalFlags) -> None:
-    global _global_flags
-    _global_flags = factory
+def install_global_flags(command: click.Command, factory: GlobalFlags, inherited: bool = True) -> None:
+    """Give `command` (and, for a group, every subcommand now or later added) the flags."""
+    names = {p.name for p in command.params}
+    command.params.extend(f for f in factory(inherited) if f.name not in names)
+    if isinstance(command, Group):
+        command.global_flags = factory
+        for sub in command.commands.values():
+            install_global_flags(sub, factory)
 
 
 class _CobraMixin:
@@ -189,7 +190,6 @@ class Command(_CobraMixin, click.Command):
     ) -> None:
         params = list(params or [])
         params.append(_help_flag(name))
-        params.extend(_global_flags(True))
         self.args_rule = args
         if args != "none":
             params.append(click.Argument(["args"], nargs=-1))
@@ -226,13 +226,16 @@ class Group(_CobraMixin, click.Group):
         aliases: Sequence[str] = (),
         lazy: dict[str, tuple[str, str, str]] | None = None,
         hidden_commands: Sequence[str] = (),
-        root: bool = False,
+        global_flags: GlobalFlags | None = None,
         **kwargs: Any,
     ) -> None:
         params = list(kwargs.pop("params", []) or [])
         params.append(_help_flag(name))
-        params.extend(_global_flags(not root))
         super().__init__(name, params=params, add_help_option=False, invoke_without_command=True, **kwargs)
+        # Set on the root; a group added below it inherits the factory in add_command.
+        self.global_flags: GlobalFlags | None = None
+        if global_flags is not None:
+            install_global_flags(self, global_flags, inherited=False)
         self.use = name
         self.short = short
         self.long = long
@@ -241,6 +244,11 @@ class Group(_CobraMixin, click.Group):
         # handler process does not pay for the HTTP stack it never uses.
         self.lazy = dict(lazy or {})
         self.hidden_commands = set(hidden_commands)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        if self.global_flags is not None:
+            install_global_flags(cmd, self.global_flags)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))

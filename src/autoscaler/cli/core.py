@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .cobra import Command, CommandError, Flag, Group
-from .flags import check, file_path, global_options, required, validate
+from .flags import GoDuration, check, file_path, global_options, required, validate
 
 EX_DATAERR = 65
 CONFIG_HELP = "File path of configuration of AutoScaler Core"
@@ -26,18 +26,9 @@ def _config_flags(wait: bool = True) -> list[click.Parameter]:
     ]
     if wait:
         flags.append(
-            Flag(["--handlers-wait"], type_name="duration", default="0", show_default_as="", usage=WAIT_HELP)
+            Flag(["--handlers-wait"], type=GoDuration(), default="0", show_default_as="", usage=WAIT_HELP)
         )
     return flags
-
-
-def _handlers_wait(raw: str) -> float:
-    from .handlers import parse_flag_value
-
-    value = float(parse_flag_value("--handlers-wait", raw, "duration"))
-    if value < 0:
-        raise CommandError("--handlers-wait: must not be negative")
-    return value
 
 
 def _options(kw: dict[str, Any], address: str = "") -> Any:
@@ -47,7 +38,7 @@ def _options(kw: dict[str, Any], address: str = "") -> Any:
         address=address,
         config_path=kw["config"],
         strict=kw["strict"],
-        handlers_wait=_handlers_wait(kw.get("handlers_wait", "0")),
+        handlers_wait=kw.get("handlers_wait", 0.0),
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..durations import parse_duration
 from ..log import FORMATS, Logger, new_logger
-from .cobra import Flag, fail, set_global_flags
+from .cobra import Flag, fail
 
 Rule = Callable[[str, str], str | None]
 
@@ -62,14 +64,12 @@ LOG_LEVEL_HELP = "Level of logging to be output. options: [ error | warn | info 
 LOG_FORMAT_HELP = "Format of logging to be output. options: [ logfmt | json ]"
 
 
-def _global_flags(inherited: bool) -> list[Flag]:
+def global_flags(inherited: bool) -> list[Flag]:
+    """The root's persistent flags; cobra's Group/Command take this factory explicitly."""
     return [
         Flag(["--log-level"], default="info", usage=LOG_LEVEL_HELP, inherited=inherited),
         Flag(["--log-format"], default="logfmt", usage=LOG_FORMAT_HELP, inherited=inherited),
     ]
-
-
-set_global_flags(_global_flags)
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,65 @@ def validate(messages: Sequence[str | None]) -> None:
     errors = collect(*messages)
     if errors:
         fail(errors)
+
+
+# --- typed flag values ---------------------------------------------------------------------
+
+
+if TYPE_CHECKING:  # click's ParamType is generic only in its stubs of recent releases
+    _SecondsType = click.ParamType[float, Any]
+    _IntType = click.ParamType[int, Any]
+else:
+    _SecondsType = _IntType = click.ParamType
+
+
+def _flag_name(param: click.Parameter | None) -> str:
+    opts: list[str] = list(getattr(param, "opts", None) or ["flag"])
+    return next((o for o in opts if o.startswith("--")), opts[0])
+
+
+class GoDuration(_SecondsType):
+    """A pflag `duration` flag: Go's syntax and wording; seconds as a float."""
+
+    name = "duration"
+
+    def __init__(self, minimum: float | None = 0.0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float | int):
+            seconds = float(value)
+        else:
+            try:
+                seconds = parse_duration(str(value))
+            except ValueError as exc:
+                self.fail(f'invalid argument "{value}" for "{_flag_name(param)}" flag: {exc}', param, ctx)
+        if self.minimum is not None and seconds < self.minimum:
+            self.fail(f"{_flag_name(param)}: must not be negative", param, ctx)
+        return seconds
+
+
+class GoInt(_IntType):
+    """A pflag `int` flag, with strconv's wording for what does not parse."""
+
+    name = "int"
+
+    def __init__(self, minimum: int | None = 0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value), 10)
+            except ValueError:
+                self.fail(
+                    f'invalid argument "{value}" for "{_flag_name(param)}" flag: '
+                    f'strconv.ParseInt: parsing "{value}": invalid syntax',
+                    param,
+                    ctx,
+                )
+        if self.minimum is not None and number < self.minimum:
+            self.fail(f"{_flag_name(param)}: must not be negative", param, ctx)
+        return number

@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
+from ..handlers.contract import STEPS
 from ..proto import handler_pb2 as pb
 from ..proto import handler_pb2_grpc
 from ..wire import gojson
@@ -17,7 +18,6 @@ from ..wire.address import AddressError
 from ..wire.dial import channel, go_status_text
 from .cobra import CommandError
 from .flags import check, oneof, required, validate
-from .handlers import STEPS, parse_flag_value
 
 _METHODS = {"pre-handle": "PreHandle", "handle": "Handle", "post-handle": "PostHandle"}
 
@@ -43,7 +43,7 @@ def build_request(step: str, kw: dict[str, Any]) -> Message:
         for flag in ("source", "resource_name", "scaling_job_id"):
             if kw[flag]:
                 overrides[flag] = kw[flag]
-        grace = parse_flag_value("--setup-grace-period", kw["setup_grace_period"], "int")
+        grace = kw["setup_grace_period"]
         if grace:
             overrides["setup_grace_period"] = grace
         enum_flag, enum_field = (
@@ -118,7 +118,7 @@ def call_from_flags(kw: dict[str, Any]) -> int:
             check("--output", kw["output"], required, oneof("text", "json")),
         ]
     )
-    timeout = parse_flag_value("--timeout", kw["timeout"], "duration")
+    timeout = kw["timeout"]
     request = build_request(kw["step"], kw)
     try:
         return asyncio.run(call(kw["endpoint"], kw["step"], request, timeout or None, kw["output"] == "json"))

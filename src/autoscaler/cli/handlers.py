@@ -7,42 +7,16 @@ from typing import Any
 
 import click
 
-from ..durations import parse_duration
 from ..handlers.builtin.names import BUILTIN_HANDLERS
 from ..handlers.contract import STEPS
 from ..runner import DEFAULT_CAPTURE_LIMIT
 from .cobra import Command, CommandError, Flag, Group
-from .flags import check, file_path, global_options, oneof, optional, printascii, required, validate
+from .flags import GlobalOptions, GoDuration, GoInt, check, file_path, global_options, required, validate
+from .handler_command import exporter_address, handler_command
 
 LOCAL_EXEC_ADDR = "unix:autoscaler-handlers-local-exec.sock"
 # gRPC's default receive limit on the Core's side; a DONE log must fit in one message.
 MAX_OUTPUT_LIMIT = 4 * 1024 * 1024 - 64 * 1024
-
-
-def parse_flag_value(name: str, raw: str, kind: str) -> Any:
-    """Parse a typed flag value with pflag's error wording."""
-    try:
-        if kind == "duration":
-            return parse_duration(raw)
-        if kind == "int":
-            return int(raw, 10)
-    except ValueError as exc:
-        detail = str(exc) if kind == "duration" else f'strconv.ParseInt: parsing "{raw}": invalid syntax'
-        raise CommandError(f'invalid argument "{raw}" for "{name}" flag: {detail}') from None
-    return raw
-
-
-def load_exporter_address(config: str) -> str | None:
-    """The exporter address from a handlers `--config` file (pydantic loads only if given)."""
-    if not config:
-        return None
-    from ..handlers.config import exporter_address
-    from ..yamlconf import ConfigError
-
-    try:
-        return exporter_address(config)
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def handler_type_rule(name: str, value: str) -> str | None:
@@ -64,10 +38,8 @@ list_builtins = Command(
 )
 
 
-def _run_local_exec(**kw: Any) -> None:
-    ctx = click.get_current_context()
-    globals_ = global_options(ctx)
-    addr, path, types, config = kw["addr"], kw["executable_path"], kw["handler_type"], kw["config"]
+def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[str | None]) -> int:
+    path, types = kw["executable_path"], kw["handler_type"]
     # The executable may also be named after the flags, as the handler's usage line shows.
     (positional,) = kw["args"] or ("",)
     if positional and path and positional != path:
@@ -79,23 +51,14 @@ def _run_local_exec(**kw: Any) -> None:
         [
             check("--executable-path", path, required, file_path),
             check("--handler-type", types, required, handler_type_rule),
-            check("--addr", addr, required, printascii),
-            check("--config", config, optional(file_path)),
+            *shared,
         ]
     )
-    timeout = parse_flag_value("--timeout", kw["timeout"], "duration")
-    max_concurrency = parse_flag_value("--max-concurrency", kw["max_concurrency"], "int")
-    max_output = parse_flag_value("--max-output-bytes", kw["max_output_bytes"], "int")
-    shutdown_grace = parse_flag_value("--shutdown-grace", kw["shutdown_grace"], "duration")
-    kill_grace = parse_flag_value("--kill-grace", kw["kill_grace"], "duration")
+    max_output = kw["max_output_bytes"]
     extra: list[str | None] = [
-        "--timeout: must not be negative" if timeout < 0 else None,
-        "--max-concurrency: must not be negative" if max_concurrency < 0 else None,
         f"--max-output-bytes: must be between 1 and {MAX_OUTPUT_LIMIT} (one gRPC message to the Core)"
         if not 0 < max_output <= MAX_OUTPUT_LIMIT
         else None,
-        "--shutdown-grace: must not be negative" if shutdown_grace < 0 else None,
-        "--kill-grace: must not be negative" if kill_grace < 0 else None,
     ]
 
     from ..runner import ExecutableError, resolve_executable
@@ -111,41 +74,42 @@ def _run_local_exec(**kw: Any) -> None:
     from ..handlers.serve import ServeOptions, new_registry, serve
 
     logger = globals_.logger().bind(("from", "autoscaler-handlers-local-exec"))
-    exporter_address = load_exporter_address(config)
+    exporter = exporter_address(kw["config"])
     options = LocalExecOptions(
         executable_path=path,
         program=program,
         handler_types=frozenset(s.strip() for s in types.split(",")),
-        timeout=timeout or None,
+        timeout=kw["timeout"] or None,
         stream_output=kw["stream_output"],
-        max_concurrency=max_concurrency or None,
+        max_concurrency=kw["max_concurrency"] or None,
         capture_limit=max_output,
-        kill_grace=kill_grace,
+        kill_grace=kw["kill_grace"],
     )
-    serve_options = ServeOptions(addr, shutdown_grace=shutdown_grace, exporter_address=exporter_address)
+    serve_options = ServeOptions(kw["addr"], shutdown_grace=kw["shutdown_grace"], exporter_address=exporter)
 
     async def main() -> int:
-        registry = new_registry() if exporter_address is not None else None
+        registry = new_registry() if exporter is not None else None
         metrics = LocalExecMetrics(registry) if registry is not None else None
         handler = LocalExecHandler(options, logger, metrics)
         return await serve(handler, serve_options, logger, registry)
 
-    ctx.exit(asyncio.run(main()))
+    return asyncio.run(main())
 
 
-local_exec = Command(
+local_exec = handler_command(
     "local-exec",
     use="local-exec [flags]... {path/to/your/executable}",
     args=1,
     short="Handler for executing a shell script",
+    default_addr=LOCAL_EXEC_ADDR,
+    grace_usage="on SIGTERM/SIGINT, how long running executions may finish before they are killed",
+    run=_run_local_exec,
     params=[
-        Flag(["--addr"], default=LOCAL_EXEC_ADDR, usage="the address for the server to listen on"),
         Flag(["--executable-path"], default="", usage="Path to the executable"),
         Flag(["--handler-type"], default="", usage="Handler type name"),
-        Flag(["--config"], default="", usage="Filepath to Handlers additional configuration file"),
         Flag(
             ["--timeout"],
-            type_name="duration",
+            type=GoDuration(),
             default="0",
             show_default_as="",
             usage="kill the executable's whole process group after this long (e.g. 10m; 0 = no limit)",
@@ -157,34 +121,26 @@ local_exec = Command(
         ),
         Flag(
             ["--max-concurrency"],
-            type_name="int",
+            type=GoInt(),
             default="0",
             show_default_as="",
             usage="run at most this many executions at once; the rest wait in order (0 = unlimited)",
         ),
         Flag(
             ["--max-output-bytes"],
-            type_name="int",
+            type=GoInt(minimum=None),
             default=str(DEFAULT_CAPTURE_LIMIT),
             show_default_as=str(DEFAULT_CAPTURE_LIMIT),
             usage="keep at most this much stdout for the DONE message (its beginning and end)",
         ),
         Flag(
-            ["--shutdown-grace"],
-            type_name="duration",
-            default="1m",
-            show_default_as="1m0s",
-            usage="on SIGTERM/SIGINT, how long running executions may finish before they are killed",
-        ),
-        Flag(
             ["--kill-grace"],
-            type_name="duration",
+            type=GoDuration(),
             default="5s",
             show_default_as="5s",
             usage="after SIGTERM to an executable's process group, wait this long before SIGKILL",
         ),
     ],
-    callback=_run_local_exec,
 )
 
 
@@ -231,7 +187,7 @@ call = Command(
         ),
         Flag(
             ["--setup-grace-period"],
-            type_name="int",
+            type=GoInt(minimum=None),
             default="0",
             show_default_as="",
             usage="request field setup_grace_period",
@@ -243,7 +199,7 @@ call = Command(
         ),
         Flag(
             ["--timeout"],
-            type_name="duration",
+            type=GoDuration(),
             default="0",
             show_default_as="",
             usage="give up after this long (0 = wait)",
@@ -259,5 +215,3 @@ handlers = Group(
 handlers.add_command(list_builtins)
 handlers.add_command(local_exec)
 handlers.add_command(call)
-
-__all__ = ["STEPS", "handlers", "oneof", "parse_flag_value"]

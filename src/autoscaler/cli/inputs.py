@@ -17,6 +17,7 @@ import click
 from ..wire.dial import CORE_SOCKET_CANDIDATES
 from .cobra import Command, CommandError, Flag, Group, fail
 from .flags import (
+    GoDuration,
     Rule,
     check,
     collect,
@@ -103,15 +104,6 @@ def _dest_flag() -> Flag:
 
 def _config_flag() -> Flag:
     return Flag(["--config"], default="", usage=CONFIG_HELP)
-
-
-def _parse_duration(name: str, raw: str) -> float:
-    from .handlers import parse_flag_value
-
-    value = float(parse_flag_value(name, raw, "duration"))
-    if value < 0:
-        raise CommandError(f"{name}: must not be negative")
-    return value
 
 
 # --- direct ------------------------------------------------------------------------------------
@@ -206,7 +198,7 @@ def _server_flags() -> list[click.Parameter]:
         Flag(["--tls-key"], default="", usage="private key file (PEM) for --tls-cert"),
         Flag(
             ["--shutdown-grace"],
-            type_name="duration",
+            type=GoDuration(),
             default="1m",
             show_default_as="1m0s",
             usage="on SIGTERM/SIGINT, how long in-flight requests may finish",
@@ -231,7 +223,7 @@ def _webhook_flags() -> list[click.Parameter]:
         ),
         Flag(
             ["--timeout"],
-            type_name="duration",
+            type=GoDuration(),
             default="0",
             show_default_as="",
             usage="kill the executable's whole process group after this long and answer 400 "
@@ -294,7 +286,7 @@ def _run_http_input(kind: str, kw: dict[str, Any]) -> None:
     )
     problems += _tls_problems(kw["tls_cert"], kw["tls_key"])
     validate(problems)
-    grace = _parse_duration("--shutdown-grace", kw["shutdown_grace"])
+    grace = kw["shutdown_grace"]
 
     from ..inputs import config as inputs_config
     from ..yamlconf import ConfigError
@@ -342,7 +334,7 @@ def _build_input(kind: str, kw: dict[str, Any], methods: list[str]) -> Any:
     from ..runner import ExecutableError, resolve_executable
 
     path = kw["executable_path"]
-    timeout = _parse_duration("--timeout", kw["timeout"])
+    timeout = kw["timeout"]
     try:
         program = resolve_executable(path)
     except ExecutableError as exc:

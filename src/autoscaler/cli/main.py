@@ -8,7 +8,7 @@ import click
 
 from ..version import VERSION, full_version
 from .cobra import Command, Flag, Group, run
-from .flags import global_options  # importing it installs the global flags on every command
+from .flags import global_flags, global_options
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -33,7 +33,7 @@ version = Command(
 
 root = Group(
     "autoscaler",
-    root=True,
+    global_flags=global_flags,
     short="autoscaler is a tool for managing the scale of resources on SAKURA cloud",
     params=[
         Flag(

@@ -1,45 +1,37 @@
 """The handler side: the contract handlers implement, and the runtime that serves them.
 
-Writing a custom handler in Python::
-
-    from autoscaler.handlers import Handler, HandleRequest, Reporter, main
-
-    class Inventory(Handler):
-        name = "inventory"
-
-        async def handle(self, request: HandleRequest, reporter: Reporter) -> None:
-            await reporter.accepted()
-            ...  # act on request.desired
-            await reporter.done("inventory updated")
-
-    if __name__ == "__main__":
-        main(Inventory(), default_addr="unix:inventory-handler.sock")
-
-`main` gives the handler a command line (`--addr`, `--config`, `--shutdown-grace`, the global
-`--log-level`/`--log-format`) and serves it exactly as local-exec is served: HandleService,
-health, reflection, graceful SIGTERM, socket cleanup, optional metrics exporter.
+The SDK for writing handlers in Python is `autoscaler.sdk`. Its names are still importable from
+here for one release (`from autoscaler.handlers import Handler, main`), with a
+DeprecationWarning.
 """
 
 from __future__ import annotations
 
-from .contract import (
-    Handler,
-    HandleRequest,
-    HandlerError,
-    HandleResponse,
-    PostHandleRequest,
-    Reporter,
-    Status,
-)
-from .sdk import main
+import importlib
+import warnings
+from typing import Any
 
-__all__ = [
-    "HandleRequest",
-    "HandleResponse",
-    "Handler",
-    "HandlerError",
-    "PostHandleRequest",
-    "Reporter",
-    "Status",
-    "main",
-]
+_MOVED_TO_SDK = frozenset(
+    {
+        "HandleRequest",
+        "HandleResponse",
+        "Handler",
+        "HandlerError",
+        "PostHandleRequest",
+        "Reporter",
+        "Status",
+        "main",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_SDK:
+        warnings.warn(
+            f"autoscaler.handlers.{name} is deprecated; import it from autoscaler.sdk",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # Resolved by name: the SDK's face sits above this package (it carries the CLI's `main`).
+        return getattr(importlib.import_module("autoscaler.sdk"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
