@@ -45,7 +45,10 @@ def test_flag_errors(tmp_path: Path) -> None:
     # As pflag: a value that does not parse is reported while parsing, before the checks run.
     result = run("start", "--handlers-wait", "soon", "--config", str(tmp_path))
     assert result.returncode == 1
-    assert result.stderr == 'Error: invalid argument "soon" for "--handlers-wait" flag: time: invalid duration "soon"\n'
+    assert (
+        result.stderr
+        == 'Error: invalid argument "soon" for "--handlers-wait" flag: time: invalid duration "soon"\n'
+    )
     result = run("start", "--handlers-wait", "1s", "--config", str(tmp_path))
     assert result.returncode == 1 and "--config: invalid file path" in result.stderr
 
