@@ -27,9 +27,9 @@ from pathlib import Path
 
 import grpc
 
+from autoscaler.golang import json as gojson
 from autoscaler.proto import handler_pb2 as pb
 from autoscaler.proto import handler_pb2_grpc
-from autoscaler.wire import gojson
 
 MiB = 1024 * 1024
 

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autoscaler import runner
+from autoscaler.golang.errors import go_exit_cause
 
 
 def script(tmp_path: Path, body: str, name: str = "s.sh", mode: int = 0o755) -> str:
@@ -53,7 +54,7 @@ def test_bounded_capture_keeps_head_and_tail(chunks: list[bytes], limit: int) ->
     ],
 )
 def test_exit_causes_use_gos_wording(returncode: int, cause: str) -> None:
-    assert runner.go_exit_cause(returncode) == cause
+    assert go_exit_cause(returncode) == cause
 
 
 async def test_spawn_errors_use_gos_wording(tmp_path: Path) -> None:

@@ -23,66 +23,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from .child import Child
+from .golang.errors import go_errno_text, go_exit_cause
 
 MAX_ARG_BYTES = 128 * 1024  # Linux MAX_ARG_STRLEN, including the terminating NUL
 READ_CHUNK = 64 * 1024
 DEFAULT_CAPTURE_LIMIT = 1024 * 1024
 MAX_LINE = 64 * 1024  # a streamed "line" longer than this is sent in pieces
-
-# Go's names for Linux signals 1..31 (syscall.signals), as they appear in its error texts.
-GO_SIGNAL_NAMES: dict[int, str] = dict(
-    enumerate(
-        [
-            "hangup",
-            "interrupt",
-            "quit",
-            "illegal instruction",
-            "trace/breakpoint trap",
-            "aborted",
-            "bus error",
-            "floating point exception",
-            "killed",
-            "user defined signal 1",
-            "segmentation fault",
-            "user defined signal 2",
-            "broken pipe",
-            "alarm clock",
-            "terminated",
-            "stack fault",
-            "child exited",
-            "continued",
-            "stopped (signal)",
-            "stopped",
-            "stopped (tty input)",
-            "stopped (tty output)",
-            "urgent I/O condition",
-            "CPU time limit exceeded",
-            "file size limit exceeded",
-            "virtual timer expired",
-            "profiling timer expired",
-            "window changed",
-            "I/O possible",
-            "power failure",
-            "bad system call",
-        ],
-        start=1,
-    )
-)
-
-
-def go_exit_cause(returncode: int, core_dumped: bool = False) -> str:
-    """Go's `*exec.ExitError` text for a wait status."""
-    if returncode >= 0:
-        return f"exit status {returncode}"
-    sig = -returncode
-    name = GO_SIGNAL_NAMES.get(sig, f"signal {sig}")
-    return f"signal: {name}" + (" (core dumped)" if core_dumped else "")
-
-
-def go_errno_text(err: int) -> str:
-    """Go's lowercase strerror wording (`permission denied`, `exec format error`, ...)."""
-    text = os.strerror(err)
-    return text[:1].lower() + text[1:]
 
 
 class SpawnError(Exception):

@@ -16,9 +16,9 @@ from autoscaler.core.resources.computed import (
     Result,
     handle_result,
 )
-from autoscaler.core.resources.gofmt import sprintf
 from autoscaler.core.resources.plans import Plan, PlanError, desired_plan, within_range
 from autoscaler.core.resources.server_group import ServerGroupDef
+from autoscaler.golang.fmt import sprintf
 
 
 def plans(*sizes: int, names: dict[int, str] | None = None) -> list[Plan[int]]:
@@ -90,7 +90,7 @@ def test_within_range() -> None:
     ],
 )
 def test_go_sprintf(fmt: str, args: tuple[str, int], expected: str) -> None:
-    assert sprintf(fmt, *args) == expected
+    assert sprintf(fmt, args) == expected
 
 
 def group(text: str = "") -> ServerGroupDef:

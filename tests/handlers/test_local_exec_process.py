@@ -14,9 +14,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from autoscaler.golang import json as gojson
 from autoscaler.proto import handler_pb2 as pb
 from autoscaler.proto import handler_pb2_grpc
-from autoscaler.wire import gojson
 
 from .conftest import StartHandler
 from .harness import SOCKET, running_pids_with, wait_until, write_script

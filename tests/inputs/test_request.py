@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from autoscaler.golang.errors import multierror
 from autoscaler.inputs.request import (
     RequestError,
     ScalingRequest,
     first,
     from_query,
-    multierror,
     parse_query,
     unknown_keys,
 )

@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 
 import click
 
-from ..durations import go_duration
+from ..golang.duration import go_duration
+from ..golang.errors import multierror
 
 HELP_OPTION_NAMES = ["-h", "--help"]
 
@@ -26,12 +27,6 @@ class CommandError(Exception):
         super().__init__(text)
         self.text = text
         self.code = code
-
-
-def multierror(messages: Sequence[str]) -> str:
-    """go-multierror's list format, as upstream prints validation errors."""
-    head = "1 error occurred:" if len(messages) == 1 else f"{len(messages)} errors occurred:"
-    return head + "".join(f"\n\t* {m}" for m in messages) + "\n\n"
 
 
 def fail(messages: Sequence[str]) -> NoReturn:

@@ -362,7 +362,7 @@ def _run_serve(**kw: Any) -> None:
     ctx = click.get_current_context()
     logger = global_options(ctx).logger().bind(("from", "autoscaler-fake-cloud"))
     from ..cloud.config import parse_delay
-    from ..durations import parse_duration
+    from ..golang.duration import parse_duration
     from ..wire.http import AsgiServer, bind_tcp
 
     delay_text = kw["delay"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..durations import parse_duration
+from ..golang.duration import parse_duration
 from ..log import FORMATS, Logger, new_logger
 from .cobra import Flag, fail
 

@@ -10,12 +10,13 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
+from ..golang import json as gojson
+from ..golang.errors import go_status_text
 from ..handlers.contract import STEPS
 from ..proto import handler_pb2 as pb
 from ..proto import handler_pb2_grpc
-from ..wire import gojson
 from ..wire.address import AddressError
-from ..wire.dial import channel, go_status_text
+from ..wire.dial import channel
 from .cobra import CommandError
 from .flags import check, oneof, required, validate
 

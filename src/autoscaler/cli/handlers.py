@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..handlers.builtin.names import BUILTIN_HANDLERS
+from ..handlers.builtin.registry import BUILTIN_HANDLERS
 from ..handlers.contract import STEPS
 from ..runner import DEFAULT_CAPTURE_LIMIT
 from .cobra import Command, CommandError, Flag, Group

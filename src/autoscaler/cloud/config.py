@@ -157,7 +157,7 @@ def parse_delay(text: str) -> float:
         return max(float(text), 0.0)
     except ValueError:
         pass
-    from ..durations import parse_duration
+    from ..golang.duration import parse_duration
 
     try:
         return max(parse_duration(text), 0.0)

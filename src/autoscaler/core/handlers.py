@@ -16,10 +16,11 @@ from typing import Protocol
 import grpc
 
 from ..cloud.errors import message_of
+from ..golang.errors import go_status_text
 from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter
 from ..log import Logger, go_quote
 from ..proto import handler_pb2_grpc
-from ..wire.dial import channel, default_core_address, go_status_text
+from ..wire.dial import channel, default_core_address
 
 Request = HandleRequest | PostHandleRequest
 STEPS = {"PreHandle": "pre_handle", "Handle": "handle", "PostHandle": "post_handle"}

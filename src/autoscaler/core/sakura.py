@@ -10,7 +10,7 @@ from datetime import datetime
 from ..cloud.client import CloudClient, open_client
 from ..cloud.config import CloudOptions, default_user_agent
 from ..cloud.errors import CloudError, message_of
-from ..durations import go_duration
+from ..golang.duration import go_duration
 from ..log import Logger
 from .config.model import Config, Definition
 from .config.problems import Problem, invalid, system
@@ -102,14 +102,9 @@ class SakuraBinding:
         return await definition.last_modified(self.client)
 
     def builtin_handlers(self, names: list[str]) -> list[BuiltinRef]:
-        from ..handlers.builtin import create
+        from ..handlers.builtin.registry import create
 
-        out = []
-        for name in names:
-            handler = create(name, self.client)
-            if handler is not None:
-                out.append(BuiltinRef(name, handler))
-        return out
+        return [BuiltinRef(name, create(name, self.client)) for name in names]
 
     async def close(self) -> None:
         if self._client is not None:

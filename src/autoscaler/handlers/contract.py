@@ -10,7 +10,6 @@ status; any other exception ends it with UNKNOWN and the exception's text.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
 
 import grpc
 
@@ -78,7 +77,7 @@ class Handler:
     `name` is the short name; log lines carry `from=autoscaler-handlers-<name>`.
     """
 
-    name: ClassVar[str] = "custom"
+    name: str = "custom"
 
     async def pre_handle(self, request: HandleRequest, reporter: Reporter) -> None:
         raise NotImplementedError

@@ -17,10 +17,10 @@ import grpc
 from google.protobuf.message import Message
 
 from .. import runner
-from ..durations import go_duration
+from ..golang import json as gojson
+from ..golang.duration import go_duration
 from ..log import Logger, go_quote
 from ..proto import handler_pb2 as pb
-from ..wire import gojson
 from .contract import STEP_METHODS, Handler, HandleRequest, HandlerError, PostHandleRequest, Reporter
 
 if TYPE_CHECKING:

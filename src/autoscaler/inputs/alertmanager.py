@@ -6,8 +6,8 @@ firing alert scales and a `resolved` notification is ignored.
 
 from __future__ import annotations
 
+from ..golang.jsonfield import JSONError, string_field
 from .contract import InputError
-from .jsonfield import JSONError, string_field
 
 
 class AlertmanagerInput:

@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 import grpc
 
+from ..golang.errors import go_status_text
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.dial import MAX_RECEIVE, default_core_address, go_status_text, target
+from ..wire.dial import MAX_RECEIVE, default_core_address, target
 from .request import ScalingRequest
 
 _METHODS = {"up": "Up", "down": "Down", "keep": "Keep"}

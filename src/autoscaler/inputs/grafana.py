@@ -6,8 +6,8 @@ Both legacy alert notifications and unified alerting's webhook contact point car
 
 from __future__ import annotations
 
+from ..golang.jsonfield import JSONError, string_field
 from .contract import InputError
-from .jsonfield import JSONError, string_field
 
 METHODS = ("POST", "PUT")
 

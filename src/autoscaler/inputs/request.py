@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..golang.errors import multierror
+
 DEFAULT = "default"
 MAX_LENGTH = 1024
 QUERY_KEYS = ("source", "resource-name", "desired-state-name")
@@ -17,12 +19,6 @@ SYNC_KEY = "sync"
 TOKEN_KEY = "token"
 
 Query = list[tuple[str, str]]
-
-
-def multierror(messages: Sequence[str]) -> str:
-    """go-multierror's list text, which upstream answers with."""
-    head = "1 error occurred:" if len(messages) == 1 else f"{len(messages)} errors occurred:"
-    return head + "".join(f"\n\t* {m}" for m in messages) + "\n\n"
 
 
 class RequestError(ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..durations import go_duration
+from ..golang.duration import go_duration
 from ..log import go_quote
 from ..runner import RunSpec, SpawnError, run, terminate_all
 from .contract import InputError

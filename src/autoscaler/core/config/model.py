@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import model_validator
 
 from ...exporter_config import ExporterConfig
-from ...handlers.builtin.names import BUILTIN_HANDLERS
+from ...handlers.builtin.registry import BUILTIN_HANDLERS
 from ..resources.elb import ELBDef
 from ..resources.router import RouterDef
 from ..resources.server import ServerDef

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ...golang.errors import multierror
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -30,12 +32,6 @@ def system(text: str) -> Problem:
 
 def prefix_all(problems: Iterable[Problem], prefix: str) -> list[Problem]:
     return [p.prefixed(prefix) for p in problems]
-
-
-def multierror(texts: Sequence[str]) -> str:
-    """go-multierror's text: a header, one tab-bullet per problem, a blank line."""
-    head = "1 error occurred:" if len(texts) == 1 else f"{len(texts)} errors occurred:"
-    return head + "".join(f"\n\t* {t}" for t in texts) + "\n\n"
 
 
 class ConfigProblems(Exception):

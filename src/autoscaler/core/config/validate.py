@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from ...handlers.builtin.names import BUILTIN_HANDLERS
+from ...handlers.builtin.registry import BUILTIN_HANDLERS
 from ..handlers import ping_all
 from ..resources.context import CloudContext
 from .model import Config, Definition

@@ -12,6 +12,7 @@ from ...cloud.errors import message_of
 from ...cloud.helpers import find_archive_by_os_type, find_server_plan
 from ...cloud.models import Server
 from ...cloud.ops.base import FindResult
+from ...golang.fmt import sprintf
 from ...proto import handler_pb2 as pb
 from ..config.decode import GoBool, StrictModel
 from ..config.problems import Invalid, Problem, classify, invalid, prefix_all, system
@@ -19,7 +20,6 @@ from ..config.rules import Rules, each, minimum, required, skip_empty, unique, z
 from ..request import RequestInfo, RequestType
 from .base import DefinitionBase
 from .computed import CREATE, DELETE, NOOP
-from .gofmt import sprintf
 from .health import member_healthy
 from .instance import InstanceResource, expose_info
 from .parent import ParentDef, ParentResource, find_parent
@@ -89,7 +89,7 @@ class ServerGroupDef(DefinitionBase):
         return [self.zone] if self.zone else list(self.zones or ())
 
     def server_name(self, index: int) -> str:
-        return sprintf(self.server_name_format or DEFAULT_NAME_FORMAT, self.name_prefix, index + 1)
+        return sprintf(self.server_name_format or DEFAULT_NAME_FORMAT, (self.name_prefix, index + 1))
 
     def zone_for(self, position: int) -> str:
         zones = self.zone_list
@@ -328,7 +328,7 @@ async def check_template(group: ServerGroupDef, client: CloudClient) -> tuple[li
 def startup_script_problems(group: ServerGroupDef) -> list[str]:
     """Startup scripts that will not parse as Go templates (upstream finds out only when it
     creates a server, after the server exists)."""
-    from ...handlers.builtin.gotemplate import Template, TemplateError
+    from ...golang.template import Template, TemplateError
 
     assert group.template is not None and group.template.edit_parameter is not None
     out = []

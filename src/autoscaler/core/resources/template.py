@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import WrapValidator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
+from ...golang.fmt import sprintf
 from ..config.decode import GoBool, StrictModel
 from ..config.rules import (
     Rules,
@@ -26,7 +27,6 @@ from ..config.rules import (
     skip_empty,
     unique,
 )
-from .gofmt import sprintf
 from .parent import ParentDef
 from .selector import IdOrNameOrSelector, NameOrSelector, ResourceSelector
 
@@ -114,7 +114,7 @@ class DiskTemplate(StrictModel):
         # A non-empty name_prefix switches the format; its value is unused (upstream behaviour,
         # kept so disks get the names a Go Core would give them).
         fmt = "%s-%d" if self.name_prefix else (self.name_format or "%s-disk%03d")
-        return sprintf(fmt, server_name, index + 1)
+        return sprintf(fmt, (server_name, index + 1))
 
 
 class EditParameter(StrictModel):
@@ -140,7 +140,7 @@ class EditParameter(StrictModel):
         if not self.host_name_format and not self.host_name_prefix:
             return server_name
         fmt = "%s-%03d" if self.host_name_prefix or not self.host_name_format else self.host_name_format
-        return sprintf(fmt, server_name, index + 1)
+        return sprintf(fmt, (server_name, index + 1))
 
 
 class HealthCheck(StrictModel):

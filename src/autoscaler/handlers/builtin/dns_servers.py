@@ -14,7 +14,6 @@ def _same(record: DNSRecord, name: str, ip: str) -> bool:
 
 
 class DNSServersHandler(ParentServersHandler):
-    name = "dns-servers-handler"
     parent_kind = "dns"
     plain_servers = False  # only group members get records
 

@@ -10,7 +10,6 @@ from .parents import ParentServersHandler, first_nic_checks, go_bool, nic_ips
 
 
 class ELBServersHandler(ParentServersHandler):
-    name = "elb-servers-handler"
     parent_kind = "elb"
 
     async def _update(self, elb: ProxyLB) -> None:

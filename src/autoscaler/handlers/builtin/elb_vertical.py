@@ -11,8 +11,6 @@ from .grace import grace_sleep
 
 
 class ELBVerticalScaler(Handler):
-    name = "elb-vertical-scaler"
-
     def __init__(self, client: CloudClient) -> None:
         self.client = client
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from ...cloud.client import CloudClient
-from ...durations import go_duration
+from ...golang.duration import go_duration
 
 
 def grace_for(client: CloudClient, seconds: int) -> float:

@@ -10,7 +10,6 @@ from .parents import ParentServersHandler, first_nic_checks, go_bool, nic_ips
 
 
 class GSLBServersHandler(ParentServersHandler):
-    name = "gslb-servers-handler"
     parent_kind = "gslb"
 
     async def _update(self, gslb: GSLB) -> None:

@@ -32,7 +32,6 @@ def _inside(ip: str, vip: str, mask: int) -> bool:
 
 
 class LoadBalancerServersHandler(ParentServersHandler):
-    name = "load-balancer-servers-handler"
     parent_kind = "load_balancer"
 
     async def _read(self, parent: pb.LoadBalancer) -> LoadBalancer:

@@ -29,7 +29,6 @@ def nic_ips(server: pb.Server) -> set[str]:
 class ParentServersHandler(Handler):
     """Dispatches PreHandle/PostHandle to attach/detach/add/remove for one parent type."""
 
-    name = ""
     parent_kind = ""  # the `Parent.resource` case this handler looks after
     plain_servers = True  # whether a plain Server (not only a group member) is handled
 

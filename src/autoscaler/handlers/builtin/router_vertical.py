@@ -11,8 +11,6 @@ from .grace import grace_sleep
 
 
 class RouterVerticalScaler(Handler):
-    name = "router-vertical-scaler"
-
     def __init__(self, client: CloudClient) -> None:
         self.client = client
 

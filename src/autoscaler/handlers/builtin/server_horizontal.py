@@ -9,9 +9,9 @@ from ...cloud.helpers import boot_server, shutdown_server, wait_disk_ready
 from ...cloud.ops.disks import DiskCreate, DiskEdit, disk_plan_id
 from ...cloud.ops.servers import SHARED, ServerCreate
 from ...cloud.wire import to_id
+from ...golang.template import render
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter
-from .gotemplate import render
 from .grace import grace_sleep
 from .server_vertical import commitment
 
@@ -56,8 +56,6 @@ def disk_edit(edit: pb.ServerGroupInstance.EditParameter, note_ids: list[int]) -
 
 
 class ServerHorizontalScaler(Handler):
-    name = "server-horizontal-scaler"
-
     def __init__(self, client: CloudClient) -> None:
         self.client = client
 

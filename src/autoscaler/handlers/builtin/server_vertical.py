@@ -16,8 +16,6 @@ def commitment(dedicated_cpu: bool) -> str:
 
 
 class ServerVerticalScaler(Handler):
-    name = "server-vertical-scaler"
-
     def __init__(self, client: CloudClient) -> None:
         self.client = client
 

@@ -11,7 +11,8 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from . import fmt
+from .. import fmt
+from ..values import NO_VALUE, FieldError, GoEnum, GoSlice, go_type, is_nil, lookup, sprint, truth
 from .parse import (
     ActionNode,
     BoolNode,
@@ -32,7 +33,6 @@ from .parse import (
     TextNode,
     VariableNode,
 )
-from .values import NO_VALUE, FieldError, GoEnum, GoSlice, go_type, is_nil, lookup, sprint, truth
 
 _MISSING: Any = object()  # no value piped into a command (distinct from Go's nil)
 

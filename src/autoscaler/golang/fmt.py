@@ -13,7 +13,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from ....log import go_quote
+from ..log import go_quote
 from .values import NO_VALUE, GoEnum, OneofValue, go_float, go_type, is_nil, sprint
 
 _FLAGS = "+-# 0"

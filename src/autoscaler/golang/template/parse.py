@@ -246,7 +246,7 @@ _OPERAND_START = frozenset(
 
 
 def _go_quote(text: str) -> str:
-    from ....log import go_quote
+    from ...log import go_quote
 
     return go_quote(text)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autoscaler.inputs.jsonfield import JSONError, string_field
+from autoscaler.golang.jsonfield import JSONError, string_field
 
 GO_TYPE = "grafana.grafanaWebhookBody"
 

@@ -11,8 +11,8 @@ from google.protobuf.message import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autoscaler.golang import json as gojson
 from autoscaler.proto import handler_pb2 as pb
-from autoscaler.wire import gojson
 
 
 def example_a() -> pb.HandleRequest:

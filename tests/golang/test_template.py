@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from autoscaler.handlers.builtin.gotemplate import Template, TemplateError, render
+from autoscaler.golang.template import Template, TemplateError, render
 from autoscaler.proto import handler_pb2 as pb
 
 Instance = pb.ServerGroupInstance
