@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from prometheus_client import generate_latest
 
+from autoscaler.inputs.app import InputsServerConfig, WebhookApp
 from autoscaler.inputs.contract import Input
 from autoscaler.inputs.metrics import WebhookMetrics
-from autoscaler.inputs.server import ServerOptions, WebhookApp
 from autoscaler.log import new_logger
 from autoscaler.metrics import new_registry
 
@@ -44,10 +44,10 @@ class Served:
 
 @asynccontextmanager
 async def serving(input_: Input, level: str = "info", **options: Any) -> AsyncIterator[Served]:
-    """The app of `input_` with `options` (ServerOptions fields), reached through ASGI."""
+    """The app of `input_` with `options` (InputsServerConfig fields), reached through ASGI."""
     log = io.StringIO()
     registry = new_registry()
-    server_options = ServerOptions(**options)
+    server_options = InputsServerConfig(**options)
     web = WebhookApp(
         input_,
         server_options,

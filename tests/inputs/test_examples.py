@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autoscaler.inputs.server import InputsServer, ServerOptions
+from autoscaler.inputs.app import InputsServerConfig
+from autoscaler.inputs.server import InputsServer
 from autoscaler.inputs.zabbix import ZabbixInput
 from autoscaler.log import new_logger
 
@@ -79,7 +80,7 @@ async def run_media_script(node: str, tmp_path: Path, params: dict[str, str]) ->
 
 
 async def test_media_script_against_the_input(core: RecordingCore, node: str, tmp_path: Path) -> None:
-    options = ServerOptions(address="127.0.0.1:0", dest=core.address, token="zbx-T0ken")
+    options = InputsServerConfig(address="127.0.0.1:0", dest=core.address, token="zbx-T0ken")
     server = InputsServer(ZabbixInput(), options, new_logger("error"))
     address = await server.start()
     base = {

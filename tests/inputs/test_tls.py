@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from autoscaler.inputs.app import InputsServerConfig
 from autoscaler.inputs.grafana import GrafanaInput
-from autoscaler.inputs.server import InputsServer, ServerOptions
+from autoscaler.inputs.server import InputsServer
 from autoscaler.log import new_logger
 
 from .conftest import RecordingCore, fixture
@@ -49,7 +50,9 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
 
 async def test_https_when_configured(core: RecordingCore, certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
-    options = ServerOptions(address="127.0.0.1:0", dest=core.address, tls_cert=str(cert), tls_key=str(key))
+    options = InputsServerConfig(
+        address="127.0.0.1:0", dest=core.address, tls_cert=str(cert), tls_key=str(key)
+    )
     server = InputsServer(GrafanaInput(), options, new_logger("error"))
     address = await server.start()
     try:
@@ -69,7 +72,7 @@ async def test_https_when_configured(core: RecordingCore, certificate: tuple[Pat
 
 async def test_plain_http_by_default(core: RecordingCore) -> None:
     server = InputsServer(
-        GrafanaInput(), ServerOptions(address="127.0.0.1:0", dest=core.address), new_logger("error")
+        GrafanaInput(), InputsServerConfig(address="127.0.0.1:0", dest=core.address), new_logger("error")
     )
     address = await server.start()
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autoscaler.inputs.webhook import WebhookInput, WebhookOptions
+from autoscaler.inputs.webhook import WebhookConfig, WebhookInput
 from autoscaler.runner import resolve_executable
 
 from .conftest import RecordingCore, fixture
@@ -27,7 +27,7 @@ def script(tmp_path: Path, name: str, body: str, mode: int = 0o755) -> str:
 
 def webhook(path: str, methods: tuple[str, ...] = ("POST",), timeout: float | None = None) -> WebhookInput:
     return WebhookInput(
-        WebhookOptions(
+        WebhookConfig(
             executable_path=path,
             program=resolve_executable(path),
             methods=methods,
@@ -187,4 +187,4 @@ async def test_close_kills_running_scripts(core: RecordingCore, tmp_path: Path) 
 
 def test_an_empty_method_list_is_refused() -> None:
     with pytest.raises(ValueError, match="acceptHTTPMethod: required"):
-        WebhookInput(WebhookOptions(executable_path="x", program="./x", methods=()))
+        WebhookInput(WebhookConfig(executable_path="x", program="./x", methods=()))

@@ -32,9 +32,9 @@ def _config_flags(wait: bool = True) -> list[click.Parameter]:
 
 
 def _options(kw: dict[str, Any], address: str = "") -> Any:
-    from ..core.app import CoreOptions
+    from ..core.server import CoreServerConfig
 
-    return CoreOptions(
+    return CoreServerConfig(
         address=address,
         config_path=kw["config"],
         strict=kw["strict"],
@@ -47,7 +47,7 @@ def _run_start(**kw: Any) -> None:
     globals_ = global_options(ctx)
     validate([check("--addr", kw["addr"], required), check("--config", kw["config"], required, file_path)])
     options = _options(kw, kw["addr"])
-    from ..core.app import CoreError, serve
+    from ..core.server import CoreError, serve
 
     logger = globals_.logger()
     try:
@@ -62,8 +62,8 @@ def _run_validate(**kw: Any) -> None:
     globals_ = global_options(ctx)
     validate([check("--config", kw["config"], required, file_path)])
     options = _options(kw)
-    from ..core.app import load_and_validate
     from ..core.config.problems import ConfigProblems, DecodeError
+    from ..core.server import load_and_validate
 
     async def main() -> int:
         try:
@@ -86,7 +86,7 @@ def _run_resources(**kw: Any) -> None:
     globals_ = global_options(ctx)
     validate([check("--config", kw["config"], required, file_path)])
     options = _options(kw)
-    from ..core.app import resources_tree
+    from ..core.server import resources_tree
 
     try:
         tree = asyncio.run(resources_tree(options, globals_.logger()))

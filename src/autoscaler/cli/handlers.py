@@ -70,12 +70,12 @@ def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[st
         extra.insert(0, f"--executable-path: {exc}")
     validate(extra)
 
-    from ..handlers.local_exec import LocalExecHandler, LocalExecMetrics, LocalExecOptions
-    from ..handlers.serve import ServeOptions, new_registry, serve
+    from ..handlers.local_exec import LocalExecConfig, LocalExecHandler, LocalExecMetrics
+    from ..handlers.server import HandlerServerConfig, new_registry, serve
 
     logger = globals_.logger().bind(("from", "autoscaler-handlers-local-exec"))
     exporter = exporter_address(kw["config"])
-    options = LocalExecOptions(
+    options = LocalExecConfig(
         executable_path=path,
         program=program,
         handler_types=frozenset(s.strip() for s in types.split(",")),
@@ -85,7 +85,9 @@ def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[st
         capture_limit=max_output,
         kill_grace=kw["kill_grace"],
     )
-    serve_options = ServeOptions(kw["addr"], shutdown_grace=kw["shutdown_grace"], exporter_address=exporter)
+    serve_options = HandlerServerConfig(
+        kw["addr"], shutdown_grace=kw["shutdown_grace"], exporter_address=exporter
+    )
 
     async def main() -> int:
         registry = new_registry() if exporter is not None else None

@@ -297,9 +297,10 @@ def _run_http_input(kind: str, kw: dict[str, Any]) -> None:
         raise CommandError(str(exc)) from None
     input_ = _build_input(kind, kw, methods)
 
-    from ..inputs.server import ServeError, ServerOptions, serve
+    from ..inputs.app import InputsServerConfig
+    from ..inputs.server import ServeError, serve
 
-    options = ServerOptions(
+    options = InputsServerConfig(
         address=kw["addr"],
         dest=kw["dest"],
         token=kw["token"] or conf.token,
@@ -330,7 +331,7 @@ def _build_input(kind: str, kw: dict[str, Any], methods: list[str]) -> Any:
         from ..inputs.zabbix import ZabbixInput
 
         return ZabbixInput()
-    from ..inputs.webhook import WebhookInput, WebhookOptions
+    from ..inputs.webhook import WebhookConfig, WebhookInput
     from ..runner import ExecutableError, resolve_executable
 
     path = kw["executable_path"]
@@ -340,7 +341,7 @@ def _build_input(kind: str, kw: dict[str, Any], methods: list[str]) -> Any:
     except ExecutableError as exc:
         fail([f"--executable-path: {exc}"])
     return WebhookInput(
-        WebhookOptions(executable_path=path, program=program, methods=methods, timeout=timeout or None)
+        WebhookConfig(executable_path=path, program=program, methods=methods, timeout=timeout or None)
     )
 
 

@@ -16,10 +16,10 @@ def sdk_command(handler: Handler, default_addr: str) -> Command:
     """`--addr`, `--config`, `--shutdown-grace` and the global log flags, serving `handler`."""
 
     def serve_handler(options: GlobalOptions, kw: dict[str, Any], shared: list[str | None]) -> int:
-        from ..handlers.serve import ServeOptions, serve
+        from ..handlers.server import HandlerServerConfig, serve
 
         validate(shared)
-        serve_options = ServeOptions(
+        serve_options = HandlerServerConfig(
             kw["addr"], shutdown_grace=kw["shutdown_grace"], exporter_address=exporter_address(kw["config"])
         )
         logger = options.logger().bind(("from", handler.full_name))

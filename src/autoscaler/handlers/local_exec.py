@@ -31,7 +31,7 @@ MAX_ENV_VALUE = 32 * 1024
 
 
 @dataclass(frozen=True)
-class LocalExecOptions:
+class LocalExecConfig:
     executable_path: str  # as the user gave it: argv[0] and the error texts use it
     program: str  # the path that is executed (see runner.resolve_executable)
     handler_types: frozenset[str]
@@ -120,7 +120,7 @@ class LocalExecHandler(Handler):
     name = "local-exec"
 
     def __init__(
-        self, options: LocalExecOptions, logger: Logger, metrics: LocalExecMetrics | None = None
+        self, options: LocalExecConfig, logger: Logger, metrics: LocalExecMetrics | None = None
     ) -> None:
         self.options = options
         self.logger = logger

@@ -23,7 +23,7 @@ OUTPUT_KEPT = 4096
 
 
 @dataclass(frozen=True)
-class WebhookOptions:
+class WebhookConfig:
     executable_path: str  # as the user gave it: argv[0] and the name in error texts
     program: str  # what is executed (runner.resolve_executable)
     methods: Sequence[str] = DEFAULT_METHODS
@@ -34,7 +34,7 @@ class WebhookOptions:
 class WebhookInput:
     name = "webhook"
 
-    def __init__(self, options: WebhookOptions) -> None:
+    def __init__(self, options: WebhookConfig) -> None:
         if not options.methods:
             raise ValueError("acceptHTTPMethod: required")
         self.options = options

@@ -5,8 +5,9 @@ Shared by every long-running gRPC command (handlers and the Core):
   abstract sockets and TCP, with Go-worded errors;
 - registers `grpc.health.v1.Health` (Check always SERVING, as upstream) and server reflection
   (both the v1alpha and v1 service names, as grpc-go registers both);
-- `serve_until_signal` drains on SIGTERM/SIGINT within a grace period, a second signal forces
-  the stop, and the socket file is removed on the way out.
+- `run_until_signal` is the one lifecycle of every long-running command (the Core, the
+  handlers, the inputs): start, wait for SIGTERM/SIGINT, drain within a grace period; a second
+  signal forces the stop; each server removes its socket file on the way out.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import socket
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -141,8 +143,19 @@ class Listener:
 
 
 def bind(server: grpc.aio.Server, raw: str, logger: Logger | None = None) -> Listener:
-    """Bind `server` to an upstream-style address. Errors name the address and the reason."""
+    """Bind `server` to an upstream-style address.
+
+    Errors read as upstream's: `ParseTarget failed: ...` for an address that does not parse,
+    `net.Listen failed: listen <net> <addr>: <reason>` for one that cannot be bound.
+    """
     address = parse(raw)
+    try:
+        return _bind(server, address, raw, logger)
+    except AddressError as exc:
+        raise AddressError(f"net.Listen failed: {exc}") from None
+
+
+def _bind(server: grpc.aio.Server, address: Address, raw: str, logger: Logger | None) -> Listener:
     if address.network == "unix":
         if not address.endpoint:
             raise AddressError(f"listen unix {raw}: the socket path is empty")
@@ -243,12 +256,53 @@ async def wait_for_signal() -> str:
         return await signals.wait()
 
 
-async def drain(server: grpc.aio.Server, grace: float, signals: StopSignals | None = None) -> None:
-    """Stop accepting, let in-flight calls finish within `grace`; a further signal cuts it short."""
-    stopping = asyncio.ensure_future(server.stop(grace))
-    forced: list[asyncio.Future[None]] = []
-    if signals is not None:
-        signals.on_force(lambda: forced.append(asyncio.ensure_future(server.stop(0))))
-    await stopping
-    for task in forced:
-        await task
+class Service(Protocol):
+    """A long-running server as `run_until_signal` drives it."""
+
+    async def start(self) -> str:
+        """Bind and serve; log `started`; return the address shown. Clean up before raising."""
+        ...
+
+    async def shutdown(self, grace: float) -> None:
+        """Stop accepting, let work in flight finish within `grace`, release everything."""
+        ...
+
+    def force(self) -> None:
+        """A further signal arrived during the shutdown: stop waiting."""
+        ...
+
+
+async def run_until_signal(service: Service, grace: float) -> None:
+    """Serve until SIGTERM/SIGINT, then shut down within `grace`; every later signal forces.
+
+    The signal handlers are in place before `start()` logs `started`, so a signal that follows
+    the log line is always a graceful stop. Raises what `start()` or `shutdown()` raise.
+    """
+    with StopSignals() as signals:
+        await service.start()
+        try:
+            await signals.wait()
+        finally:
+            signals.on_force(service.force)
+            await service.shutdown(grace)
+
+
+class GrpcDrain:
+    """Stops a gRPC server within a grace period; `force()` during the wait ends it at once."""
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self._server = server
+        self._draining = False
+        self._forced: list[asyncio.Future[None]] = []
+
+    async def __call__(self, grace: float) -> None:
+        self._draining = True
+        try:
+            await self._server.stop(grace)
+        finally:
+            for task in self._forced:
+                await task
+
+    def force(self) -> None:
+        if self._draining:
+            self._forced.append(asyncio.ensure_future(self._server.stop(0)))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..log import Logger
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.server import Listener, StopSignals, add_standard_services, bind, drain, new_server
+from ..wire.server import GrpcDrain, Listener, add_standard_services, bind, new_server, run_until_signal
 from .binding import CloudBinding
 from .config.load import load_config
 from .config.model import Config
@@ -34,7 +34,9 @@ class CoreError(Exception):
 
 
 @dataclass(frozen=True)
-class CoreOptions:
+class CoreServerConfig:
+    """What the Core is started with (the configuration file's contents come from `load`)."""
+
     address: str = "unix:autoscaler.sock"
     config_path: str = "autoscaler.yaml"
     strict: bool = False
@@ -51,12 +53,8 @@ def default_binding(config: Config, logger: Logger) -> CloudBinding:
     return binding
 
 
-def _cancel(future: asyncio.Future[bool]) -> None:
-    future.cancel()
-
-
 async def load_and_validate(
-    options: CoreOptions,
+    options: CoreServerConfig,
     logger: Logger,
     metrics: CoreMetrics | None = None,
     binding_factory: BindingFactory = default_binding,
@@ -91,7 +89,12 @@ def handler_refs(config: Config, binding: CloudBinding, metrics: CoreMetrics | N
 
 
 class CoreServer:
-    def __init__(self, config: Config, binding: CloudBinding, logger: Logger, metrics: CoreMetrics) -> None:
+    """The Core on one address: a `wire.server.Service`."""
+
+    def __init__(
+        self, address: str, config: Config, binding: CloudBinding, logger: Logger, metrics: CoreMetrics
+    ) -> None:
+        self.address = address
         self.config = config
         self.binding = binding
         self.logger = logger
@@ -111,15 +114,15 @@ class CoreServer:
         )
         self.listener: Listener | None = None
         self.exporter: object | None = None
+        self._drain = GrpcDrain(self.server)
+        self._stopping_jobs: asyncio.Future[bool] | None = None
 
-    async def start(self, address: str) -> str:
+    async def start(self) -> str:
         try:
-            self.listener = bind(self.server, address, self.logger)
+            self.listener = bind(self.server, self.address, self.logger)
         except AddressError as exc:
-            text = str(exc)
-            raise CoreError(
-                text if text.startswith("ParseTarget failed") else f"net.Listen failed: {text}"
-            ) from None
+            await self.binding.close()
+            raise CoreError(str(exc)) from None
         await self.server.start()
         if self.config.autoscaler.exporter_enabled:
             from ..metrics import Exporter
@@ -128,7 +131,7 @@ class CoreServer:
             try:
                 await exporter.start()
             except OSError as exc:
-                await self.stop_server()
+                await self._release(RPC_DRAIN_GRACE)
                 raise CoreError(
                     f"listen tcp {self.config.autoscaler.exporter_address}: {exc.strerror}"
                 ) from None
@@ -136,14 +139,15 @@ class CoreServer:
         self.logger.info("started", address=self.listener.shown)
         return self.listener.shown
 
-    async def shutdown(self, signals: StopSignals | None = None) -> bool:
-        """Drain: jobs first (within the grace period), then the gRPC server. True if clean."""
-        grace = float(self.config.autoscaler.shutdown_grace)
-        stop_jobs = asyncio.ensure_future(self.state.stop(grace))
-        if signals is not None:
-            signals.on_force(lambda: _cancel(stop_jobs))
+    async def shutdown(self, grace: float) -> None:
+        """Drain: jobs first (within the grace period), then the gRPC server.
+
+        Raises CoreError when jobs were still running at the end of the grace period (exit 1,
+        as upstream), after everything was released.
+        """
+        self._stopping_jobs = asyncio.ensure_future(self.state.stop(grace))
         try:
-            clean = await stop_jobs
+            clean = await self._stopping_jobs
         except asyncio.CancelledError:
             clean = False
         if not clean:
@@ -151,12 +155,19 @@ class CoreServer:
             for task in list(self.state.running):
                 task.cancel()
         self.logger.info("shutting down", error="context canceled")
-        await self.stop_server(signals)
-        return clean
+        await self._release(RPC_DRAIN_GRACE)
+        if not clean:
+            raise CoreError("failed to stop core instance: context deadline exceeded")
 
-    async def stop_server(self, signals: StopSignals | None = None) -> None:
+    def force(self) -> None:
+        if self._stopping_jobs is not None and not self._stopping_jobs.done():
+            self._stopping_jobs.cancel()
+        else:
+            self._drain.force()
+
+    async def _release(self, grace: float) -> None:
         try:
-            await drain(self.server, RPC_DRAIN_GRACE, signals)
+            await self._drain(grace)
         finally:
             if self.listener is not None:
                 self.listener.cleanup()
@@ -169,9 +180,9 @@ class CoreServer:
 
 
 async def serve(
-    options: CoreOptions, logger: Logger, binding_factory: BindingFactory = default_binding
+    options: CoreServerConfig, logger: Logger, binding_factory: BindingFactory = default_binding
 ) -> int:
-    """Run the Core until a signal; returns the exit status. Raises CoreError on start-up."""
+    """Run the Core until a signal; returns the exit status. Raises CoreError."""
     from ..metrics import new_registry
     from .config.problems import ConfigProblems, DecodeError
 
@@ -181,22 +192,13 @@ async def serve(
         config, binding = await load_and_validate(options, logger, metrics, binding_factory)
     except (DecodeError, ConfigProblems) as exc:
         raise CoreError(str(exc)) from None
-    core = CoreServer(config, binding, logger, metrics)
-    with StopSignals() as signals:
-        try:
-            await core.start(options.address)
-        except CoreError:
-            await binding.close()
-            raise
-        await signals.wait()
-        clean = await core.shutdown(signals)
-    if not clean:
-        raise CoreError("failed to stop core instance: context deadline exceeded")
+    core = CoreServer(options.address, config, binding, logger, metrics)
+    await run_until_signal(core, float(config.autoscaler.shutdown_grace))
     return 0
 
 
 async def resources_tree(
-    options: CoreOptions, logger: Logger, binding_factory: BindingFactory = default_binding
+    options: CoreServerConfig, logger: Logger, binding_factory: BindingFactory = default_binding
 ) -> str:
     """The `resources` command's tree of every definition's cloud resources."""
     from .request import TREE_REQUEST

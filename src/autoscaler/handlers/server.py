@@ -8,7 +8,6 @@ calls finish within a grace period, kills whatever is left, and removes the sock
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..log import Logger
 from ..proto import handler_pb2, handler_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.server import Listener, StopSignals, add_standard_services, bind, drain, new_server
+from ..wire.server import GrpcDrain, Listener, add_standard_services, bind, new_server, run_until_signal
 from .contract import Handler
 from .service import HandleService
 
@@ -36,19 +35,21 @@ DEFAULT_SHUTDOWN_GRACE = 60.0  # below systemd's default 90 s stop timeout, so w
 
 
 @dataclass(frozen=True)
-class ServeOptions:
+class HandlerServerConfig:
+    """Everything a handler server is started with."""
+
     address: str
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     exporter_address: str | None = None  # None: no exporter
 
 
 class HandlerServer:
-    """One handler served on one address. `start()`, then `wait()`, then `stop()`."""
+    """One handler served on one address: a `wire.server.Service`."""
 
     def __init__(
         self,
         handler: Handler,
-        options: ServeOptions,
+        options: HandlerServerConfig,
         logger: Logger,
         registry: CollectorRegistry | None = None,
     ) -> None:
@@ -73,16 +74,15 @@ class HandlerServer:
         )
         self.exporter: Exporter | None = None
         self._listener: Listener | None = None
+        self._drain = GrpcDrain(self.server)
 
     async def start(self) -> str:
         """Bind and start; raises AddressError with upstream's `ParseTarget`/`net.Listen` text."""
         try:
             listener = bind(self.server, self.options.address, self.logger)
-        except AddressError as exc:
-            text = str(exc)
-            raise AddressError(
-                text if text.startswith("ParseTarget failed") else f"net.Listen failed: {text}"
-            ) from None
+        except AddressError:
+            await self.handler.close()
+            raise
         self._listener = listener
         await self.server.start()
         self.logger.info("started", address=listener.shown)
@@ -98,12 +98,10 @@ class HandlerServer:
                 self.exporter = None
         return listener.shown
 
-    async def stop(self, grace: float | None = None, signals: StopSignals | None = None) -> None:
-        grace = self.options.shutdown_grace if grace is None else grace
+    async def shutdown(self, grace: float) -> None:
+        self.logger.info("shutting down", error="context canceled")
         try:
-            if signals is not None:
-                signals.on_force(lambda: self.logger.warn("second signal: stopping without waiting"))
-            await drain(self.server, grace, signals)
+            await self._drain(grace)
             await self.handler.close()
         finally:
             if self._listener is not None:
@@ -111,27 +109,18 @@ class HandlerServer:
             if self.exporter is not None:
                 await self.exporter.stop()
 
+    def force(self) -> None:
+        self.logger.warn("second signal: stopping without waiting")
+        self._drain.force()
+
 
 async def serve(
-    handler: Handler, options: ServeOptions, logger: Logger, registry: CollectorRegistry | None = None
+    handler: Handler, options: HandlerServerConfig, logger: Logger, registry: CollectorRegistry | None = None
 ) -> int:
     """Run until SIGTERM/SIGINT; the exit status (0 after a clean stop, 1 if it cannot listen)."""
-    server = HandlerServer(handler, options, logger, registry)
-    with StopSignals() as signals:
-        try:
-            await server.start()
-        except AddressError as exc:
-            logger.error(str(exc))
-            await server.handler.close()
-            return 1
-        try:
-            await signals.wait()
-            logger.info("shutting down", error="context canceled")
-        finally:
-            await server.stop(signals=signals)
+    try:
+        await run_until_signal(HandlerServer(handler, options, logger, registry), options.shutdown_grace)
+    except AddressError as exc:
+        logger.error(str(exc))
+        return 1
     return 0
-
-
-def run(handler: Handler, options: ServeOptions, logger: Logger) -> int:
-    """Serve from synchronous code (a script's `main`); returns the exit status."""
-    return asyncio.run(serve(handler, options, logger))
