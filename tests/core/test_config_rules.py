@@ -9,19 +9,16 @@ from autoscaler.core.config.model import Definition
 from autoscaler.core.config.problems import Problem
 from autoscaler.core.config.rules import DEFAULT_ZONES
 from autoscaler.core.config.validate import check_definitions, handlers_config_problems
-from autoscaler.core.resources.context import CloudContext
 from autoscaler.core.resources.server_group import ServerGroupDef
-from autoscaler.log import new_logger
 
 
-async def no_cloud_checks(definition: Definition, ctx: CloudContext) -> list[Problem]:
+async def no_cloud_checks(definition: Definition) -> list[Problem]:
     return []
 
 
 async def problems(text: str) -> list[str]:
     config = load_text(text)
-    ctx = CloudContext(cloud=None, logger=new_logger())
-    return [p.text for p in await check_definitions(config.definitions, ctx, no_cloud_checks)]
+    return [p.text for p in await check_definitions(config.definitions, DEFAULT_ZONES, no_cloud_checks)]
 
 
 async def test_server_selector_required() -> None:

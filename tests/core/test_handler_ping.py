@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from autoscaler.core.handlers import ping_all
+from autoscaler.core.handler_health import ping_all
 
 
 def start_handler(tmp_path: Path, socket: Path) -> subprocess.Popen[bytes]:

@@ -67,14 +67,14 @@ def _run_validate(**kw: Any) -> None:
 
     async def main() -> int:
         try:
-            _, binding = await load_and_validate(options, globals_.logger())
+            _, cloud = await load_and_validate(options, globals_.logger())
         except ConfigProblems as exc:
             click.echo(str(exc))
             return 1 if exc.system else EX_DATAERR
         except DecodeError as exc:
             click.echo(str(exc))
             return 1
-        await binding.close()
+        await cloud.close()
         click.echo("OK")
         return 0
 

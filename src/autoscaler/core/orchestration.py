@@ -2,7 +2,7 @@
 PreHandle, Handle (every handler, in order), refresh from the cloud, PostHandle.
 
 The first error anywhere fails the job. A job is "handled" (DONE rather than DONE_NOOP) as
-soon as any handler reports RUNNING or DONE.
+soon as any handler reports RUNNING or DONE. Every event goes to the job's reporter.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from ..cloud.errors import message_of
 from ..handlers.contract import HandleRequest, HandleResponse, PostHandleRequest
 from ..log import Logger
-from .handlers import HANDLED, HandlerRef, log_response
-from .job import DONE, DONE_NOOP, FAILED, RUNNING, Job, status_name
-from .metrics import CoreMetrics
+from .handler_refs import HANDLED, HandlerRef
+from .job import DONE, DONE_NOOP, FAILED, RUNNING, Job
+from .reporter import JobReporter
 from .request import RequestInfo
 from .resources.computed import Computed, Resource, handle_result
 
@@ -33,52 +33,40 @@ class JobRun:
     request: RequestInfo
     logger: Logger  # carries request, source, resource
     handlers: Sequence[HandlerRef]
-    resources: Callable[[], Awaitable[list[Resource]]]  # computes the definition's resources
+    resources: Callable[[], Awaitable[Sequence[Resource]]]  # computes the definition's resources
     handled: bool = False
-
-    def sink(self, response: HandleResponse, logger: Logger, builtin: bool) -> None:
-        if response.status in HANDLED:
-            self.handled = True
-        log_response(response, logger, builtin)
 
 
 class Orchestrator:
-    def __init__(
-        self, metrics: CoreMetrics | None = None, progress_interval: float = PROGRESS_INTERVAL
-    ) -> None:
-        self.metrics = metrics
+    def __init__(self, reporter: JobReporter, progress_interval: float = PROGRESS_INTERVAL) -> None:
+        self.reporter = reporter
         self.progress_interval = progress_interval
 
     async def run(self, run: JobRun) -> int:
         """Run the job to its end and return its final status (DONE, DONE_NOOP or FAILED)."""
-        self._set(run, RUNNING)
-        run.logger.info("", status=status_name(RUNNING))
+        run.job.status = RUNNING
+        self.reporter.running(run.job, run.logger)
         try:
-            async with self._progress(run.logger):
+            async with self._progress(run):
                 for resource in await run.resources():
                     await self._handle_resource(run, resource)
         except Exception as exc:
-            self._set(run, FAILED)
-            run.logger.warn("", status=status_name(FAILED), error=message_of(exc) or type(exc).__name__)
+            run.job.status = FAILED
+            self.reporter.finished(run.job, FAILED, message_of(exc) or type(exc).__name__, run.logger)
             return FAILED
         final = DONE if run.handled else DONE_NOOP
-        self._set(run, final)
-        run.logger.info("", status=status_name(final))
+        run.job.status = final
+        self.reporter.finished(run.job, final, None, run.logger)
         return final
 
-    def _set(self, run: JobRun, status: int) -> None:
-        run.job.status = status
-        if self.metrics is not None:
-            self.metrics.job_status(status)
-
     @contextlib.asynccontextmanager
-    async def _progress(self, logger: Logger) -> AsyncIterator[None]:
+    async def _progress(self, run: JobRun) -> AsyncIterator[None]:
         async def tick() -> None:
             elapsed = 0
             while True:
                 await asyncio.sleep(self.progress_interval)
                 elapsed += int(self.progress_interval)
-                logger.info(f"{elapsed}s elapsed")
+                self.reporter.progress(run.job, elapsed, run.logger)
 
         task = asyncio.create_task(tick())
         try:
@@ -127,12 +115,20 @@ class Orchestrator:
         logger: Logger,
     ) -> None:
         step_logger = logger.bind(step=step, handler=handler.name)
+
+        def sink(response: HandleResponse) -> None:
+            if response.status in HANDLED:
+                run.handled = True
+            self.reporter.handler_response(run.job, response, handler.builtin, step_logger)
+
         started = time.perf_counter()
         try:
-            await handler.call(step, message, step_logger, run.sink)
+            if not await handler.call(step, message, sink):
+                self.reporter.handler_skipped(run.job, handler.name, step, step_logger)
         finally:
-            if self.metrics is not None:
-                self.metrics.handler_call(handler.name, step, time.perf_counter() - started)
+            self.reporter.handler_call_ended(
+                run.job, handler.name, step, time.perf_counter() - started, step_logger
+            )
 
 
 def _resource_logger(base: Logger, computed: Computed, zone: str, fallback_id: str = "") -> Logger:

@@ -9,21 +9,22 @@ the grace period, as upstream reports it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..log import Logger
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
 from ..wire.server import GrpcDrain, Listener, add_standard_services, bind, new_server, run_until_signal
-from .binding import CloudBinding
+from .cloud import CoreCloud
 from .config.load import load_config
 from .config.model import Config
+from .config.problems import Problem, invalid
 from .config.validate import validate_config
-from .handlers import CustomRef, HandlerRef
+from .handler_health import ping_all
+from .handler_refs import CustomRef, HandlerRef
 from .metrics import CoreMetrics
-from .resources.context import CloudContext
-from .service import CoreState, Definitions, ScalingService
+from .reporter import LogReporter
+from .service import CoreState, ScalingService
 
 # In-flight RPCs (sync requests) get this long once the jobs are done or abandoned.
 RPC_DRAIN_GRACE = 5.0
@@ -43,47 +44,40 @@ class CoreServerConfig:
     handlers_wait: float = 0.0  # retry the custom-handler health checks this long
 
 
-BindingFactory = Callable[[Config, Logger], CloudBinding]
-
-
-def default_binding(config: Config, logger: Logger) -> CloudBinding:
-    from .sakura import SakuraBinding
-
-    binding: CloudBinding = SakuraBinding(config, logger)
-    return binding
-
-
 async def load_and_validate(
-    options: CoreServerConfig,
-    logger: Logger,
-    metrics: CoreMetrics | None = None,
-    binding_factory: BindingFactory = default_binding,
-) -> tuple[Config, CloudBinding]:
-    """Load and validate; raises DecodeError or ConfigProblems."""
+    options: CoreServerConfig, logger: Logger, metrics: CoreMetrics | None = None
+) -> tuple[Config, CoreCloud]:
+    """Load and validate (the cloud and the custom handlers included); raises DecodeError or
+    ConfigProblems."""
     logger.debug("loading config", ("config-path", options.config_path))
     config = load_config(options.config_path, options.strict)
     logger.debug("validating config")
-    binding = binding_factory(config, logger)
+    cloud = CoreCloud(config, logger)
+    on_handler_error = metrics.handler_errors.inc if metrics is not None else lambda: None
+
+    async def handler_check() -> list[Problem]:
+        handlers = [(h.name, h.endpoint) for h in config.custom_handlers]
+        return [invalid(t) for t in await ping_all(handlers, options.handlers_wait, on_handler_error)]
+
     try:
-        ctx = CloudContext(cloud=binding, logger=logger, zones=binding.zones)
         await validate_config(
             config,
-            ctx,
-            binding.account_check,
-            binding.check_definition,
-            options.handlers_wait,
-            metrics.handler_errors.inc if metrics is not None else lambda: None,
+            cloud.zones,
+            logger,
+            cloud.account_check,
+            handler_check,
+            lambda definition: cloud.check_definition(definition, logger.warn),
         )
     except BaseException:
-        await binding.close()
+        await cloud.close()
         raise
-    return config, binding
+    return config, cloud
 
 
-def handler_refs(config: Config, binding: CloudBinding, metrics: CoreMetrics | None) -> list[HandlerRef]:
+def handler_refs(config: Config, cloud: CoreCloud, metrics: CoreMetrics | None) -> list[HandlerRef]:
     """Builtins in their fixed order (fresh objects per job), then custom handlers in file order."""
     on_error = metrics.handler_errors.inc if metrics is not None else lambda: None
-    refs: list[HandlerRef] = list(binding.builtin_handlers(config.autoscaler.enabled_builtins()))
+    refs: list[HandlerRef] = list(cloud.builtin_handlers(config.autoscaler.enabled_builtins()))
     refs += [CustomRef(h.name, h.endpoint, on_error) for h in config.custom_handlers]
     return refs
 
@@ -92,20 +86,20 @@ class CoreServer:
     """The Core on one address: a `wire.server.Service`."""
 
     def __init__(
-        self, address: str, config: Config, binding: CloudBinding, logger: Logger, metrics: CoreMetrics
+        self, address: str, config: Config, cloud: CoreCloud, logger: Logger, metrics: CoreMetrics
     ) -> None:
         self.address = address
         self.config = config
-        self.binding = binding
+        self.cloud = cloud
         self.logger = logger
         self.registry = metrics.registry
         self.metrics = metrics
         self.state = CoreState(
             config,
-            Definitions(binding.resources, binding.last_modified),
-            lambda: handler_refs(config, binding, self.metrics),
+            cloud,
+            lambda: handler_refs(config, cloud, self.metrics),
             logger,
-            self.metrics,
+            LogReporter(metrics),
         )
         self.server = new_server()
         request_pb2_grpc.add_ScalingServiceServicer_to_server(ScalingService(self.state), self.server)
@@ -121,7 +115,7 @@ class CoreServer:
         try:
             self.listener = bind(self.server, self.address, self.logger)
         except AddressError as exc:
-            await self.binding.close()
+            await self.cloud.close()
             raise CoreError(str(exc)) from None
         await self.server.start()
         if self.config.autoscaler.exporter_enabled:
@@ -176,12 +170,10 @@ class CoreServer:
 
                 assert isinstance(self.exporter, Exporter)
                 await self.exporter.stop()
-            await self.binding.close()
+            await self.cloud.close()
 
 
-async def serve(
-    options: CoreServerConfig, logger: Logger, binding_factory: BindingFactory = default_binding
-) -> int:
+async def serve(options: CoreServerConfig, logger: Logger) -> int:
     """Run the Core until a signal; returns the exit status. Raises CoreError."""
     from ..metrics import new_registry
     from .config.problems import ConfigProblems, DecodeError
@@ -189,29 +181,27 @@ async def serve(
     logger.info("starting...")
     metrics = CoreMetrics(new_registry())
     try:
-        config, binding = await load_and_validate(options, logger, metrics, binding_factory)
+        config, cloud = await load_and_validate(options, logger, metrics)
     except (DecodeError, ConfigProblems) as exc:
         raise CoreError(str(exc)) from None
-    core = CoreServer(options.address, config, binding, logger, metrics)
+    core = CoreServer(options.address, config, cloud, logger, metrics)
     await run_until_signal(core, float(config.autoscaler.shutdown_grace))
     return 0
 
 
-async def resources_tree(
-    options: CoreServerConfig, logger: Logger, binding_factory: BindingFactory = default_binding
-) -> str:
+async def resources_tree(options: CoreServerConfig, logger: Logger) -> str:
     """The `resources` command's tree of every definition's cloud resources."""
     from .request import TREE_REQUEST
     from .tree import build
 
-    config, binding = await load_and_validate(options, logger, None, binding_factory)
+    config, cloud = await load_and_validate(options, logger)
     try:
         groups: list[tuple[str | None, list[str]]] = []
         for definition in config.definitions:
-            found = await binding.resources(definition, TREE_REQUEST, logger)
+            found = await definition.resources(cloud.client, TREE_REQUEST)
             if not found:
                 continue
             groups.append((found[0].parent_label(), [r.label() for r in found]))
         return build(groups).render()
     finally:
-        await binding.close()
+        await cloud.close()

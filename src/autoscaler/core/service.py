@@ -8,23 +8,21 @@ no longer both be accepted; every job is tracked, so shutdown waits for all of t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import grpc
-from google.protobuf import text_format
 
 from ..cloud.errors import message_of
 from ..log import Logger, go_quote
 from ..proto import request_pb2, request_pb2_grpc
-from .config.model import Config, Definition
-from .handlers import HandlerRef
-from .job import ACCEPTED, CANCELED, IGNORED, Job, status_name
-from .metrics import CoreMetrics
+from .cloud import CoreCloud
+from .config.model import Config
+from .handler_refs import HandlerRef
+from .job import ACCEPTED, CANCELED, Job
 from .orchestration import JobRun, Orchestrator
+from .reporter import JobReporter
 from .request import RequestInfo, RequestType
-from .resources.computed import Resource
 
 ScalingRequest = request_pb2.ScalingRequest
 ScalingResponse = request_pb2.ScalingResponse
@@ -34,48 +32,30 @@ class RequestError(Exception):
     """Answered as a gRPC error with status Unknown, as upstream's service does."""
 
 
-class Definitions:
-    """How the Core reaches the cloud for a definition: its resources and their last change."""
-
-    def __init__(
-        self,
-        resources: Callable[[Definition, RequestInfo, Logger], Awaitable[list[Resource]]],
-        last_modified: Callable[[Definition, RequestInfo, Logger], Awaitable[datetime | None]],
-    ) -> None:
-        self.resources = resources
-        self.last_modified = last_modified
-
-
 class CoreState:
     """Jobs by resource name, the stopping flag, and the running job tasks."""
 
     def __init__(
         self,
         config: Config,
-        definitions: Definitions,
+        cloud: CoreCloud,
         handlers: Callable[[], Sequence[HandlerRef]],
         logger: Logger,
-        metrics: CoreMetrics | None = None,
-        orchestrator: Orchestrator | None = None,
+        reporter: JobReporter,
     ) -> None:
         self.config = config
-        self.definitions = definitions
+        self.cloud = cloud
         self.handlers = handlers
         self.logger = logger
-        self.metrics = metrics
-        self.orchestrator = orchestrator or Orchestrator(metrics)
+        self.reporter = reporter
+        self.orchestrator = Orchestrator(reporter)
         self.jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.running: set[asyncio.Task[int]] = set()
         self.stopping = False
 
     async def handle(self, request_type: RequestType, request: ScalingRequest) -> ScalingResponse:
-        pairs: list[tuple[str, Any]] = [("request", request_type.label), ("resource", request.resource_name)]
-        if request.desired_state_name:
-            pairs.append(("desired", request.desired_state_name))
-        self.logger.info("request received", *pairs)
-        if self.logger.enabled(10):
-            self.logger.debug("", *pairs, request=text_format.MessageToString(request, as_one_line=True))
+        self.reporter.received(request_type, request, self.logger)
         try:
             name = self.config.resolve_name(request.resource_name)
         except (ValueError, LookupError) as exc:
@@ -88,31 +68,29 @@ class CoreState:
             if job is None:
                 job = self.jobs[name] = Job(name, self.config.autoscaler.cooldowns)
             if self.stopping:
-                logger.info("core is shutting down", status=status_name(IGNORED))
+                self.reporter.ignored(job, "core is shutting down", logger)
                 return _response(name, job.status, "core is shutting down")
             definition = self.config.find(name)
             try:
                 if definition is None:
                     raise RequestError(f"resource {go_quote(name)} not found")
-                last_modified = await self.definitions.last_modified(definition, info, logger)
+                last_modified = await definition.last_modified(self.cloud.client)
             except Exception as exc:
                 job.status = CANCELED
                 text = message_of(exc)
-                logger.info("request has been canceled", status=status_name(CANCELED), error=text)
+                self.reporter.canceled(job, text, logger)
                 raise RequestError(text) from None
             if not job.acceptable(request_type, last_modified):
-                logger.info("job is in an unacceptable state", status=status_name(IGNORED))
+                self.reporter.ignored(job, "job is in an unacceptable state", logger)
                 return _response(name, job.status, "job is in an unacceptable state")
             job.status = ACCEPTED
-            logger.info("request has been accepted", status=status_name(ACCEPTED))
-            if self.metrics is not None:
-                self.metrics.job_status(ACCEPTED)
+            self.reporter.accepted(job, info, logger)
             run = JobRun(
                 job=job,
                 request=info,
                 logger=logger,
                 handlers=self.handlers(),
-                resources=lambda: self.definitions.resources(definition, info, logger),
+                resources=lambda: definition.resources(self.cloud.client, info),
             )
             task = asyncio.create_task(self.orchestrator.run(run), name=f"job {name}")
             job.task = task
@@ -147,8 +125,7 @@ class ScalingService(request_pb2_grpc.ScalingServiceServicer):
         try:
             return await self.state.handle(request_type, request)
         except RequestError as exc:
-            if self.state.metrics is not None:
-                self.state.metrics.core_errors.inc()
+            self.state.reporter.refused(str(exc))
             await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
             raise AssertionError("unreachable") from None
 

@@ -2,10 +2,10 @@
 
 1. `resources` must be given (an empty list is fine);
 2. the API client is built and the account must be allowed to create resources;
-3. then, collecting every problem: custom handlers must answer their health check, each
-   resource definition must pass its field rules and then its own checks (which look at the
-   cloud), `handlers_config` may only name builtin handlers, at least one handler must be
-   left, and strict mode forbids a profile, the exporter and custom handlers.
+3. then, collecting every problem: custom handlers must answer their health check (the caller
+   dials them), each resource definition must pass its field rules and then its own checks
+   (which look at the cloud), `handlers_config` may only name builtin handlers, at least one
+   handler must be left, and strict mode forbids a profile, the exporter and custom handlers.
 """
 
 from __future__ import annotations
@@ -13,35 +13,37 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from ...handlers.builtin.registry import BUILTIN_HANDLERS
-from ..handlers import ping_all
-from ..resources.context import CloudContext
+from ...log import Logger
 from .model import Config, Definition
 from .problems import ConfigProblems, Problem, invalid, prefix_all
 
-DefinitionCheck = Callable[[Definition, CloudContext], Awaitable[list[Problem]]]
+DefinitionCheck = Callable[[Definition], Awaitable[list[Problem]]]
 
 
 async def validate_config(
     config: Config,
-    ctx: CloudContext,
+    zones: tuple[str, ...],
+    logger: Logger,
     account_check: Callable[[], Awaitable[Problem | None]],
+    handler_check: Callable[[], Awaitable[list[Problem]]],
     definition_check: DefinitionCheck,
-    handlers_wait: float = 0.0,
-    on_handler_error: Callable[[], None] = lambda: None,
 ) -> None:
-    """Raise ConfigProblems when the configuration is not usable."""
+    """Raise ConfigProblems when the configuration is not usable.
+
+    What looks outside the file is given by the caller: the account check and the definitions'
+    checks ask the cloud, the handler check dials the custom handlers.
+    """
     if config.resources is None:
         raise ConfigProblems([invalid("resources: required")])
     problem = await account_check()
     if problem is not None:
         raise ConfigProblems([problem], as_list=False)
     for message, detail in config.load_warnings:
-        ctx.logger.warn(message, error=detail)
+        logger.warn(message, error=detail)
 
     problems: list[Problem] = []
-    handlers = [(h.name, h.endpoint) for h in config.custom_handlers]
-    problems += [invalid(t) for t in await ping_all(handlers, handlers_wait, on_handler_error)]
-    problems += await check_definitions(config.definitions, ctx, definition_check)
+    problems += await handler_check()
+    problems += await check_definitions(config.definitions, zones, definition_check)
     problems += handlers_config_problems(config)
     if not config.autoscaler.enabled_builtins() and not config.custom_handlers:
         problems.append(invalid("one or more handlers are required"))
@@ -57,16 +59,16 @@ async def validate_config(
 
 
 async def check_definitions(
-    definitions: Sequence[Definition], ctx: CloudContext, definition_check: DefinitionCheck
+    definitions: Sequence[Definition], zones: tuple[str, ...], definition_check: DefinitionCheck
 ) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
     for definition in definitions:
-        struct = definition.struct_rules(ctx.zones)
+        struct = definition.struct_rules(zones)
         if struct:
             problems += prefix_all([invalid(m) for m in struct], definition.prefix)
         else:
-            problems += await definition_check(definition, ctx)
+            problems += await definition_check(definition)
         if len(definitions) > 1:
             if not definition.name:
                 problems.append(invalid("name is required if the configuration has more than one resource"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
@@ -50,7 +51,7 @@ class ELBDef(DefinitionBase):
             raise Invalid(f"resource not found with selector: {self.selector}")
         return found
 
-    async def check(self, client: CloudClient) -> list[Problem]:
+    async def check(self, client: CloudClient, warn: Callable[[str], None]) -> list[Problem]:
         problems: list[Problem] = []
         if self.plans and len(self.plans) == 1:
             problems.append(invalid("at least two plans must be specified"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import ClassVar
 
@@ -65,7 +65,7 @@ class ServerDef(DefinitionBase):
             raise Invalid(f"resource not found with selector: {self.selector}")
         return found
 
-    async def check(self, client: CloudClient) -> list[Problem]:
+    async def check(self, client: CloudClient, warn: Callable[[str], None]) -> list[Problem]:
         problems = await self._check_plans(client)
         try:
             servers = await self.find_servers(client)

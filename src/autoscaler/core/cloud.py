@@ -1,11 +1,12 @@
-"""The Core's cloud binding for SAKURA Cloud: credentials from the file and the environment,
-one client for the whole process, the account check, and the per-type definition logic.
+"""The Core's one door to SAKURA Cloud: credentials from the file and the environment, one
+client for the whole process (tests swap its httpx transport), the account check, and the
+builtin handlers acting through that client.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from collections.abc import Callable
 
 from ..cloud.client import CloudClient, open_client
 from ..cloud.config import CloudOptions, default_user_agent
@@ -15,11 +16,7 @@ from ..log import Logger
 from .config.model import Config, Definition
 from .config.problems import Problem, invalid, system
 from .config.rules import DEFAULT_ZONES
-from .handlers import BuiltinRef
-from .request import RequestInfo
-from .resources.computed import Resource
-from .resources.context import CloudContext
-from .resources.server_group import ServerGroupDef
+from .handler_refs import BuiltinRef
 
 ALLOWED_PERMISSIONS = ("create", "arrange")
 
@@ -44,7 +41,7 @@ def open_cloud(config: Config) -> CloudClient:
     return open_client(options)
 
 
-class SakuraBinding:
+class CoreCloud:
     def __init__(self, config: Config, logger: Logger) -> None:
         self.config = config
         self.logger = logger
@@ -88,18 +85,8 @@ class SakuraBinding:
             return system("SAKURACLOUD_APPEND_USER_AGENT is too long: max=1024")
         return None
 
-    async def check_definition(self, definition: Definition, ctx: CloudContext) -> list[Problem]:
-        if isinstance(definition, ServerGroupDef):
-            return await definition.check(self.client, ctx.warn)
-        return await definition.check(self.client)
-
-    async def resources(self, definition: Definition, request: RequestInfo, logger: Logger) -> list[Resource]:
-        return list(await definition.resources(self.client, request))
-
-    async def last_modified(
-        self, definition: Definition, request: RequestInfo, logger: Logger
-    ) -> datetime | None:
-        return await definition.last_modified(self.client)
+    async def check_definition(self, definition: Definition, warn: Callable[[str], None]) -> list[Problem]:
+        return await definition.check(self.client, warn)
 
     def builtin_handlers(self, names: list[str]) -> list[BuiltinRef]:
         from ..handlers.builtin.registry import create

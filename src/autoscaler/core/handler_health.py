@@ -1,0 +1,100 @@
+"""Health checks of custom handlers, for start-up and `validate`: grpc.health.v1 Check must answer
+SERVING; a failure names the handler, its endpoint and, for a unix socket, what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import stat
+import time
+from collections.abc import Callable, Sequence
+
+import grpc
+
+from ..golang.errors import go_status_text
+from ..log import go_quote
+from ..wire.address import AddressError, parse
+from ..wire.dial import channel, default_core_address
+
+
+async def ping(name: str, endpoint: str, timeout: float = 10.0) -> str | None:
+    """Health-check a custom handler; None when it answers SERVING, else what went wrong."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    try:
+        address = default_core_address(endpoint)
+    except FileNotFoundError as exc:
+        return str(exc)
+    async with channel(address) as chan:
+        stub = health_pb2_grpc.HealthStub(chan)
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            return go_status_text(exc.code(), exc.details())
+    if reply.status != health_pb2.HealthCheckResponse.SERVING:
+        return f"got unexpected status: {health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)}"
+    return None
+
+
+def missing_socket_hint(endpoint: str) -> str:
+    """A hint when the endpoint is a unix socket file that is missing or that nobody listens on."""
+    try:
+        address = parse(endpoint) if endpoint else None
+    except AddressError:
+        return ""
+    if address is None or not address.is_unix_file:
+        return ""
+    path = address.endpoint
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return (
+            f" (the socket {path} does not exist: start the handler before the Core, or give --handlers-wait)"
+        )
+    except OSError:
+        return ""
+    if not stat.S_ISSOCK(mode):
+        return f" ({path} is not a socket)"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:
+            # A file left by a handler that did not exit cleanly (e.g. killed with SIGKILL).
+            return f" (nothing listens on the socket {path}: is the handler running?)"
+        except OSError:
+            return ""
+    return ""
+
+
+async def ping_all(
+    handlers: Sequence[tuple[str, str]], wait: float, on_error: Callable[[], None]
+) -> list[str]:
+    """Ping every handler, retrying failures until `wait` seconds have passed (0: once)."""
+    deadline = time.monotonic() + wait
+    failures: dict[int, str] = {}
+    pending = list(range(len(handlers)))
+    while True:
+        for i in pending:
+            name, endpoint = handlers[i]
+            problem = await ping(name, endpoint)
+            if problem is None:
+                failures.pop(i, None)
+            else:
+                on_error()
+                failures[i] = problem
+        pending = sorted(failures)
+        if not pending or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    out = []
+    for i in sorted(failures):
+        name, endpoint = handlers[i]
+        detail = failures[i] + _endpoint_note(endpoint) + missing_socket_hint(endpoint)
+        out.append(f"handler {go_quote(name)} returns error: {detail}")
+    return out
+
+
+def _endpoint_note(endpoint: str) -> str:
+    return f" (endpoint: {endpoint or '(default socket)'})"

@@ -1,0 +1,100 @@
+"""The handlers a job calls: builtin ones in-process, custom ones over gRPC.
+
+Both kinds are driven through one interface (`HandlerRef.call`) and pass each response to the
+caller's `sink` (the orchestration, which notes whether the job changed anything and tells its
+reporter). Builtin handlers
+implement `autoscaler.handlers.contract.Handler`; custom handlers are reached with a fresh
+connection per call, as upstream does, so a restarted handler is picked up by the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import grpc
+
+from ..cloud.errors import message_of
+from ..golang.errors import go_status_text
+from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter
+from ..proto import handler_pb2_grpc
+from ..wire.dial import channel, default_core_address
+
+Request = HandleRequest | PostHandleRequest
+STEPS = {"PreHandle": "pre_handle", "Handle": "handle", "PostHandle": "post_handle"}
+Status = HandleResponse.Status
+HANDLED = (Status.RUNNING, Status.DONE)
+
+
+class HandlerCallError(Exception):
+    """A handler failed; the job fails with this text."""
+
+
+ResponseSink = Callable[[HandleResponse], None]
+
+
+class HandlerRef(Protocol):
+    name: str
+    builtin: bool
+
+    async def call(self, step: str, request: Request, sink: ResponseSink) -> bool:
+        """Run `step`; False when the handler does not take part in it (a builtin without it)."""
+        ...
+
+
+@dataclass
+class BuiltinRef:
+    name: str
+    handler: Handler
+    builtin: bool = True
+
+    async def call(self, step: str, request: Request, sink: ResponseSink) -> bool:
+        attribute = STEPS[step]
+        if not self.handler.implements(attribute):
+            return False
+
+        async def send(response: HandleResponse) -> None:
+            sink(response)
+
+        reporter = Reporter(request.scaling_job_id, send)
+        try:
+            await getattr(self.handler, attribute)(request, reporter)
+        except HandlerCallError:
+            raise
+        except Exception as exc:
+            raise HandlerCallError(message_of(exc) or type(exc).__name__) from exc
+        return True
+
+
+@dataclass
+class CustomRef:
+    """A handler from the `handlers:` list, called over gRPC."""
+
+    name: str
+    endpoint: str
+    on_error: Callable[[], None] = lambda: None
+    builtin: bool = False
+
+    async def call(self, step: str, request: Request, sink: ResponseSink) -> bool:
+        try:
+            address = default_core_address(self.endpoint)
+        except FileNotFoundError as exc:
+            self.on_error()
+            raise HandlerCallError(str(exc)) from None
+        received = 0
+        async with channel(address) as chan:
+            stub = handler_pb2_grpc.HandleServiceStub(chan)
+            stream = getattr(stub, step)(request)
+            try:
+                async for response in stream:
+                    received += 1
+                    sink(response)
+                    if response.status == Status.IGNORED and not response.log:
+                        stream.cancel()  # "not for me": nothing more will come
+                        return True
+            except grpc.aio.AioRpcError as exc:
+                if received == 0:
+                    self.on_error()  # the call itself failed (upstream counts these)
+                raise HandlerCallError(go_status_text(exc.code(), exc.details())) from None
+        return True

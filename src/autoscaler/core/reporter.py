@@ -1,0 +1,136 @@
+"""What happens to scaling jobs, told to one reporter: the ScalingService and the orchestration
+call its hooks and neither log nor count themselves.
+
+`JobReporter` has a no-op hook per event; `LogReporter` writes upstream's log lines and counts
+the Core's metrics. Each hook gets the logger that carries the event's fields (request, source,
+resource, and for handler events type, zone, id, name, step, handler), so a reporter that logs
+shows them as upstream does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import text_format
+
+from ..handlers.contract import HandleResponse
+from ..log import LEVELS, Logger
+from ..proto import request_pb2
+from .job import ACCEPTED, CANCELED, FAILED, IGNORED, RUNNING, Job, status_name
+from .metrics import CoreMetrics
+from .request import RequestInfo, RequestType
+
+Status = HandleResponse.Status
+
+
+class BuiltinStatus(int):
+    """A builtin's response status: its name in logfmt, its number in JSON (as upstream logs)."""
+
+    def __str__(self) -> str:
+        return str(Status.Name(self))  # type: ignore[arg-type]
+
+
+class JobReporter:
+    """The events of scaling jobs. Every hook does nothing; override the ones you need."""
+
+    def received(
+        self, request_type: RequestType, request: request_pb2.ScalingRequest, logger: Logger
+    ) -> None:
+        """A ScalingService request arrived (before its resource name is resolved)."""
+
+    def refused(self, error: str) -> None:
+        """The request was answered with a gRPC error (unknown resource, cloud failure)."""
+
+    def ignored(self, job: Job, reason: str, logger: Logger) -> None:
+        """The request was not taken: the Core is stopping, or the job is busy or cooling down."""
+
+    def canceled(self, job: Job, error: str, logger: Logger) -> None:
+        """The request could not be checked (its resource could not be read)."""
+
+    def accepted(self, job: Job, request: RequestInfo, logger: Logger) -> None:
+        """A job was accepted for `request`."""
+
+    def running(self, job: Job, logger: Logger) -> None:
+        """The job started working."""
+
+    def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
+        """The job is still running after `elapsed` seconds."""
+
+    def handler_skipped(self, job: Job, handler: str, step: str, logger: Logger) -> None:
+        """A builtin handler does not implement this step."""
+
+    def handler_response(self, job: Job, response: HandleResponse, builtin: bool, logger: Logger) -> None:
+        """A handler reported back during a step."""
+
+    def handler_call_ended(self, job: Job, handler: str, step: str, seconds: float, logger: Logger) -> None:
+        """A call of a handler's step ended (successfully or not) after `seconds`."""
+
+    def finished(self, job: Job, status: int, error: str | None, logger: Logger) -> None:
+        """The job ended with DONE, DONE_NOOP or FAILED (`error` says why it failed)."""
+
+
+class LogReporter(JobReporter):
+    """Upstream's log lines for every event, and the Core's metrics when it has them."""
+
+    def __init__(self, metrics: CoreMetrics | None = None) -> None:
+        self.metrics = metrics
+
+    def _count(self, status: int) -> None:
+        if self.metrics is not None:
+            self.metrics.job_status(status)
+
+    def received(
+        self, request_type: RequestType, request: request_pb2.ScalingRequest, logger: Logger
+    ) -> None:
+        pairs: list[tuple[str, Any]] = [("request", request_type.label), ("resource", request.resource_name)]
+        if request.desired_state_name:
+            pairs.append(("desired", request.desired_state_name))
+        logger.info("request received", *pairs)
+        if logger.enabled(LEVELS["debug"]):
+            logger.debug("", *pairs, request=text_format.MessageToString(request, as_one_line=True))
+
+    def refused(self, error: str) -> None:
+        if self.metrics is not None:
+            self.metrics.core_errors.inc()
+
+    def ignored(self, job: Job, reason: str, logger: Logger) -> None:
+        logger.info(reason, status=status_name(IGNORED))
+
+    def canceled(self, job: Job, error: str, logger: Logger) -> None:
+        logger.info("request has been canceled", status=status_name(CANCELED), error=error)
+
+    def accepted(self, job: Job, request: RequestInfo, logger: Logger) -> None:
+        logger.info("request has been accepted", status=status_name(ACCEPTED))
+        self._count(ACCEPTED)
+
+    def running(self, job: Job, logger: Logger) -> None:
+        self._count(RUNNING)
+        logger.info("", status=status_name(RUNNING))
+
+    def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
+        logger.info(f"{elapsed}s elapsed")
+
+    def handler_skipped(self, job: Job, handler: str, step: str, logger: Logger) -> None:
+        logger.debug("ignored request")
+
+    def handler_response(self, job: Job, response: HandleResponse, builtin: bool, logger: Logger) -> None:
+        # Upstream's handler-response line: empty message, `status`, and `log` when non-empty.
+        status: object = BuiltinStatus(response.status) if builtin else Status.Name(response.status)
+        pairs: list[tuple[str, object]] = [("status", status)]
+        if response.log:
+            pairs.append(("log", response.log))
+        if response.status == Status.IGNORED and not response.log:
+            logger.debug("", *pairs)
+            return
+        logger.info("", *pairs)
+
+    def handler_call_ended(self, job: Job, handler: str, step: str, seconds: float, logger: Logger) -> None:
+        if self.metrics is not None:
+            self.metrics.handler_call(handler, step, seconds)
+
+    def finished(self, job: Job, status: int, error: str | None, logger: Logger) -> None:
+        self._count(status)
+        if status == FAILED:
+            logger.warn("", status=status_name(status), error=error or "")
+        else:
+            logger.info("", status=status_name(status))
