@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autoscaler.inputs.webhook import WebhookConfig, WebhookInput
-from autoscaler.runner import resolve_executable
+from autoscaler.script import resolve_executable
 
 from .conftest import RecordingCore, fixture
 from .helpers import serving

@@ -12,15 +12,13 @@ from google.protobuf.message import Message
 
 from ..golang import json as gojson
 from ..golang.errors import go_status_text
-from ..handlers.contract import STEPS
+from ..handlers.contract import STEPS, Step
 from ..proto import handler_pb2 as pb
 from ..proto import handler_pb2_grpc
 from ..wire.address import AddressError
 from ..wire.dial import channel
 from .cobra import CommandError
 from .flags import check, oneof, required, validate
-
-_METHODS = {"pre-handle": "PreHandle", "handle": "Handle", "post-handle": "PostHandle"}
 
 
 def _read_request(source: str) -> str:
@@ -33,9 +31,9 @@ def _read_request(source: str) -> str:
         raise CommandError(f"--request: open {source}: {(exc.strerror or str(exc)).lower()}") from None
 
 
-def build_request(step: str, kw: dict[str, Any]) -> Message:
+def build_request(step: Step, kw: dict[str, Any]) -> Message:
     """The request from `--request` JSON, with any field flags applied on top."""
-    message_type = pb.PostHandleRequest if step == "post-handle" else pb.HandleRequest
+    message_type = pb.PostHandleRequest if step is Step.POST_HANDLE else pb.HandleRequest
     try:
         message = (
             gojson.parse(message_type, _read_request(kw["request"])) if kw["request"] else message_type()
@@ -48,16 +46,16 @@ def build_request(step: str, kw: dict[str, Any]) -> Message:
         if grace:
             overrides["setup_grace_period"] = grace
         enum_flag, enum_field = (
-            ("--result", "result") if step == "post-handle" else ("--instruction", "instruction")
+            ("--result", "result") if step is Step.POST_HANDLE else ("--instruction", "instruction")
         )
-        other = "--instruction" if step == "post-handle" else "--result"
+        other = "--instruction" if step is Step.POST_HANDLE else "--result"
         if kw[other.lstrip("-")]:
-            raise CommandError(f"{other}: not a field of the {step} request (use {enum_flag})")
+            raise CommandError(f"{other}: not a field of the {step.value} request (use {enum_flag})")
         raw_enum = kw[enum_field]
         if raw_enum:
             overrides[enum_field] = int(raw_enum) if raw_enum.lstrip("-").isdigit() else raw_enum
         if kw["resource"]:
-            overrides["current" if step == "post-handle" else "desired"] = {
+            overrides["current" if step is Step.POST_HANDLE else "desired"] = {
                 "Resource": json.loads(kw["resource"])
             }
         gojson.fill(message, overrides)
@@ -68,10 +66,10 @@ def build_request(step: str, kw: dict[str, Any]) -> Message:
     return message
 
 
-async def call(endpoint: str, step: str, request: Message, timeout: float | None, as_json: bool) -> int:
+async def call(endpoint: str, step: Step, request: Message, timeout: float | None, as_json: bool) -> int:
     async with channel(endpoint) as ch:
         stub = handler_pb2_grpc.HandleServiceStub(ch)
-        rpc = getattr(stub, _METHODS[step])
+        rpc = getattr(stub, step.method)
         count = 0
         try:
             async for response in rpc(request, timeout=timeout):
@@ -120,8 +118,9 @@ def call_from_flags(kw: dict[str, Any]) -> int:
         ]
     )
     timeout = kw["timeout"]
-    request = build_request(kw["step"], kw)
+    step = Step(kw["step"])
+    request = build_request(step, kw)
     try:
-        return asyncio.run(call(kw["endpoint"], kw["step"], request, timeout or None, kw["output"] == "json"))
+        return asyncio.run(call(kw["endpoint"], step, request, timeout or None, kw["output"] == "json"))
     except AddressError as exc:
         raise CommandError(f"--endpoint: {exc}") from None

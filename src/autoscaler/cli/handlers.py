@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from ..handlers.builtin.registry import BUILTIN_HANDLERS
-from ..handlers.contract import STEPS
-from ..runner import DEFAULT_CAPTURE_LIMIT
+from ..handlers.contract import STEPS, Step
+from ..script import DEFAULT_CAPTURE_LIMIT
 from .cobra import Command, CommandError, Flag, Group
 from .flags import GlobalOptions, GoDuration, GoInt, check, file_path, global_options, required, validate
 from .handler_command import exporter_address, handler_command
@@ -61,7 +61,7 @@ def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[st
         else None,
     ]
 
-    from ..runner import ExecutableError, resolve_executable
+    from ..script import ExecutableError, resolve_executable
 
     program = ""
     try:
@@ -78,7 +78,7 @@ def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[st
     options = LocalExecConfig(
         executable_path=path,
         program=program,
-        handler_types=frozenset(s.strip() for s in types.split(",")),
+        handler_types=frozenset(Step(s.strip()) for s in types.split(",")),
         timeout=kw["timeout"] or None,
         stream_output=kw["stream_output"],
         max_concurrency=kw["max_concurrency"] or None,

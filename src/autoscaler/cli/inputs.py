@@ -332,7 +332,7 @@ def _build_input(kind: str, kw: dict[str, Any], methods: list[str]) -> Any:
 
         return ZabbixInput()
     from ..inputs.webhook import WebhookConfig, WebhookInput
-    from ..runner import ExecutableError, resolve_executable
+    from ..script import ExecutableError, resolve_executable
 
     path = kw["executable_path"]
     timeout = kw["timeout"]

@@ -17,12 +17,11 @@ import grpc
 
 from ..cloud.errors import message_of
 from ..golang.errors import go_status_text
-from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter
+from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter, Step
 from ..proto import handler_pb2_grpc
 from ..wire.dial import channel, default_core_address
 
 Request = HandleRequest | PostHandleRequest
-STEPS = {"PreHandle": "pre_handle", "Handle": "handle", "PostHandle": "post_handle"}
 Status = HandleResponse.Status
 HANDLED = (Status.RUNNING, Status.DONE)
 
@@ -38,7 +37,7 @@ class HandlerRef(Protocol):
     name: str
     builtin: bool
 
-    async def call(self, step: str, request: Request, sink: ResponseSink) -> bool:
+    async def call(self, step: Step, request: Request, sink: ResponseSink) -> bool:
         """Run `step`; False when the handler does not take part in it (a builtin without it)."""
         ...
 
@@ -49,9 +48,8 @@ class BuiltinRef:
     handler: Handler
     builtin: bool = True
 
-    async def call(self, step: str, request: Request, sink: ResponseSink) -> bool:
-        attribute = STEPS[step]
-        if not self.handler.implements(attribute):
+    async def call(self, step: Step, request: Request, sink: ResponseSink) -> bool:
+        if not self.handler.implements(step):
             return False
 
         async def send(response: HandleResponse) -> None:
@@ -59,7 +57,7 @@ class BuiltinRef:
 
         reporter = Reporter(request.scaling_job_id, send)
         try:
-            await getattr(self.handler, attribute)(request, reporter)
+            await getattr(self.handler, step.attribute)(request, reporter)
         except HandlerCallError:
             raise
         except Exception as exc:
@@ -76,7 +74,7 @@ class CustomRef:
     on_error: Callable[[], None] = lambda: None
     builtin: bool = False
 
-    async def call(self, step: str, request: Request, sink: ResponseSink) -> bool:
+    async def call(self, step: Step, request: Request, sink: ResponseSink) -> bool:
         try:
             address = default_core_address(self.endpoint)
         except FileNotFoundError as exc:
@@ -85,7 +83,7 @@ class CustomRef:
         received = 0
         async with channel(address) as chan:
             stub = handler_pb2_grpc.HandleServiceStub(chan)
-            stream = getattr(stub, step)(request)
+            stream = getattr(stub, step.method)(request)
             try:
                 async for response in stream:
                     received += 1

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from ..cloud.errors import message_of
-from ..handlers.contract import HandleRequest, HandleResponse, PostHandleRequest
+from ..handlers.contract import HandleRequest, HandleResponse, PostHandleRequest, Step
 from ..log import Logger
 from .handler_refs import HANDLED, HandlerRef
 from .job import DONE, DONE_NOOP, FAILED, RUNNING, Job
@@ -81,7 +81,7 @@ class Orchestrator:
         zone = computed.zone or "global"
         logger = _resource_logger(run.logger, computed, zone)
         request = run.request
-        for step in ("PreHandle", "Handle"):
+        for step in (Step.PRE_HANDLE, Step.HANDLE):
             for handler in run.handlers:
                 message = HandleRequest(
                     source=request.source,
@@ -104,17 +104,17 @@ class Orchestrator:
                 current=refreshed.current,
                 setup_grace_period=refreshed.grace,
             )
-            await self._call(run, handler, "PostHandle", post, logger)
+            await self._call(run, handler, Step.POST_HANDLE, post, logger)
 
     async def _call(
         self,
         run: JobRun,
         handler: HandlerRef,
-        step: str,
+        step: Step,
         message: HandleRequest | PostHandleRequest,
         logger: Logger,
     ) -> None:
-        step_logger = logger.bind(step=step, handler=handler.name)
+        step_logger = logger.bind(step=step.method, handler=handler.name)
 
         def sink(response: HandleResponse) -> None:
             if response.status in HANDLED:

@@ -13,7 +13,7 @@ from typing import Any
 
 from google.protobuf import text_format
 
-from ..handlers.contract import HandleResponse
+from ..handlers.contract import HandleResponse, Step
 from ..log import LEVELS, Logger
 from ..proto import request_pb2
 from .job import ACCEPTED, CANCELED, FAILED, IGNORED, RUNNING, Job, status_name
@@ -56,13 +56,13 @@ class JobReporter:
     def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
         """The job is still running after `elapsed` seconds."""
 
-    def handler_skipped(self, job: Job, handler: str, step: str, logger: Logger) -> None:
+    def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
         """A builtin handler does not implement this step."""
 
     def handler_response(self, job: Job, response: HandleResponse, builtin: bool, logger: Logger) -> None:
         """A handler reported back during a step."""
 
-    def handler_call_ended(self, job: Job, handler: str, step: str, seconds: float, logger: Logger) -> None:
+    def handler_call_ended(self, job: Job, handler: str, step: Step, seconds: float, logger: Logger) -> None:
         """A call of a handler's step ended (successfully or not) after `seconds`."""
 
     def finished(self, job: Job, status: int, error: str | None, logger: Logger) -> None:
@@ -110,7 +110,7 @@ class LogReporter(JobReporter):
     def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
         logger.info(f"{elapsed}s elapsed")
 
-    def handler_skipped(self, job: Job, handler: str, step: str, logger: Logger) -> None:
+    def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
         logger.debug("ignored request")
 
     def handler_response(self, job: Job, response: HandleResponse, builtin: bool, logger: Logger) -> None:
@@ -124,9 +124,9 @@ class LogReporter(JobReporter):
             return
         logger.info("", *pairs)
 
-    def handler_call_ended(self, job: Job, handler: str, step: str, seconds: float, logger: Logger) -> None:
+    def handler_call_ended(self, job: Job, handler: str, step: Step, seconds: float, logger: Logger) -> None:
         if self.metrics is not None:
-            self.metrics.handler_call(handler, step, seconds)
+            self.metrics.handler_call(handler, step.method, seconds)
 
     def finished(self, job: Job, status: int, error: str | None, logger: Logger) -> None:
         self._count(status)

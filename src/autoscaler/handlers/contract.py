@@ -9,6 +9,7 @@ status; any other exception ends it with UNKNOWN and the exception's text.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 
 import grpc
@@ -20,13 +21,27 @@ PostHandleRequest = pb.PostHandleRequest
 HandleResponse = pb.HandleResponse
 Status = pb.HandleResponse.Status
 
-STEPS = ("pre-handle", "handle", "post-handle")
-# step name on the command line -> (gRPC method, Handler attribute)
-STEP_METHODS = {
-    "pre-handle": ("PreHandle", "pre_handle"),
-    "handle": ("Handle", "handle"),
-    "post-handle": ("PostHandle", "post_handle"),
-}
+
+class Step(enum.Enum):
+    """A step of a scaling job, in the order the Core calls them. Its value is the command-line
+    spelling (`--handler-type`, `AUTOSCALER_HANDLER_TYPE`)."""
+
+    PRE_HANDLE = "pre-handle"
+    HANDLE = "handle"
+    POST_HANDLE = "post-handle"
+
+    @property
+    def method(self) -> str:
+        """The gRPC method, as the Core and the handlers log it: `PreHandle`."""
+        return self.value.title().replace("-", "")
+
+    @property
+    def attribute(self) -> str:
+        """The `Handler` coroutine that implements it: `pre_handle`."""
+        return self.value.replace("-", "_")
+
+
+STEPS = tuple(step.value for step in Step)
 
 
 class HandlerError(Exception):
@@ -91,9 +106,9 @@ class Handler:
     async def close(self) -> None:
         """Called once on shutdown, after in-flight calls drained (or the grace ran out)."""
 
-    def implements(self, attribute: str) -> bool:
-        """Whether a subclass overrides the step `attribute` (`pre_handle` etc.)."""
-        return getattr(type(self), attribute) is not getattr(Handler, attribute)
+    def implements(self, step: Step) -> bool:
+        """Whether a subclass overrides the coroutine of `step`."""
+        return getattr(type(self), step.attribute) is not getattr(Handler, step.attribute)
 
     @property
     def full_name(self) -> str:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import grpc
 from google.protobuf.message import Message
 
-from .. import runner
+from .. import script
 from ..golang import json as gojson
 from ..golang.duration import go_duration
-from ..log import Logger, go_quote
+from ..log import LEVELS, Logger, go_quote
 from ..proto import handler_pb2 as pb
-from .contract import STEP_METHODS, Handler, HandleRequest, HandlerError, PostHandleRequest, Reporter
+from .contract import Handler, HandleRequest, HandlerError, PostHandleRequest, Reporter, Step
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -33,12 +33,12 @@ MAX_ENV_VALUE = 32 * 1024
 @dataclass(frozen=True)
 class LocalExecConfig:
     executable_path: str  # as the user gave it: argv[0] and the error texts use it
-    program: str  # the path that is executed (see runner.resolve_executable)
-    handler_types: frozenset[str]
+    program: str  # the path that is executed (see script.resolve_executable)
+    handler_types: frozenset[Step]
     timeout: float | None = None
     stream_output: bool = False
     max_concurrency: int | None = None
-    capture_limit: int = runner.DEFAULT_CAPTURE_LIMIT
+    capture_limit: int = script.DEFAULT_CAPTURE_LIMIT
     kill_grace: float = DEFAULT_KILL_GRACE
 
 
@@ -69,13 +69,13 @@ class LocalExecMetrics:
 _RESOURCE_ZONE_FIELDS = ("zone", "region")
 
 
-def script_environment(step: str, request: Message) -> dict[str, str]:
+def script_environment(step: Step, request: Message) -> dict[str, str]:
     """AUTOSCALER_* variables describing the request, for scripts that do not parse JSON.
 
     Every variable is always set (empty when not applicable) so `set -u` scripts work.
     """
     env = {
-        "AUTOSCALER_HANDLER_TYPE": step,
+        "AUTOSCALER_HANDLER_TYPE": step.value,
         "AUTOSCALER_SOURCE": getattr(request, "source", ""),
         "AUTOSCALER_RESOURCE_NAME": getattr(request, "resource_name", ""),
         "AUTOSCALER_SCALING_JOB_ID": getattr(request, "scaling_job_id", ""),
@@ -127,27 +127,28 @@ class LocalExecHandler(Handler):
         self.metrics = metrics
         self._slots = asyncio.Semaphore(options.max_concurrency) if options.max_concurrency else None
         self._quoted_path = go_quote(options.executable_path)
+        self._runner = script.ScriptRunner()
 
     async def pre_handle(self, request: HandleRequest, reporter: Reporter) -> None:
-        await self._dispatch("pre-handle", request, reporter)
+        await self._dispatch(Step.PRE_HANDLE, request, reporter)
 
     async def handle(self, request: HandleRequest, reporter: Reporter) -> None:
-        await self._dispatch("handle", request, reporter)
+        await self._dispatch(Step.HANDLE, request, reporter)
 
     async def post_handle(self, request: PostHandleRequest, reporter: Reporter) -> None:
-        await self._dispatch("post-handle", request, reporter)
+        await self._dispatch(Step.POST_HANDLE, request, reporter)
 
     async def close(self) -> None:
-        killed = await runner.terminate_all(self.options.kill_grace)
+        killed = await self._runner.terminate_all(self.options.kill_grace)
         if killed:
             self.logger.warn("killed executions still running at shutdown", count=killed)
 
-    async def _dispatch(self, step: str, request: Message, reporter: Reporter) -> None:
+    async def _dispatch(self, step: Step, request: Message, reporter: Reporter) -> None:
         if step not in self.options.handler_types:
-            self.logger.info(f"{STEP_METHODS[step][0]}() received request but ignored")
+            self.logger.info(f"{step.method}() received request but ignored")
             return
         payload = gojson.render(request)
-        if self.logger.enabled(10):
+        if self.logger.enabled(LEVELS["debug"]):
             self.logger.debug("handle() received request", status="RECEIVED", request=payload.decode())
         if self._slots is None:
             await self._execute(step, request, payload, reporter)
@@ -162,9 +163,9 @@ class LocalExecHandler(Handler):
     def _failure(self, cause: str) -> str:
         return f"command {self._quoted_path} returned non zero status: {cause}"
 
-    async def _execute(self, step: str, request: Message, payload: bytes, reporter: Reporter) -> None:
+    async def _execute(self, step: Step, request: Message, payload: bytes, reporter: Reporter) -> None:
         opts = self.options
-        spec = runner.RunSpec(
+        spec = script.RunSpec(
             program=opts.program,
             argv0=opts.executable_path,
             payload=payload,
@@ -186,8 +187,8 @@ class LocalExecHandler(Handler):
         try:
             with in_flight:
                 try:
-                    result = await runner.run(spec, on_line)
-                except runner.SpawnError as exc:
+                    result = await self._runner.run(spec, on_line)
+                except script.SpawnError as exc:
                     message = self._failure(exc.cause)
                     self.logger.error(message)
                     raise HandlerError(message) from None
@@ -205,9 +206,9 @@ class LocalExecHandler(Handler):
                 await reporter.done("" if opts.stream_output else output)
         finally:
             if self.metrics is not None:
-                self.metrics.executions.labels(step, outcome).inc()
+                self.metrics.executions.labels(step.value, outcome).inc()
 
-    def _report_outcome(self, result: runner.RunResult, payload_bytes: int) -> str:
+    def _report_outcome(self, result: script.RunResult, payload_bytes: int) -> str:
         opts = self.options
         if result.argument_dropped:
             self.logger.warn(
@@ -242,9 +243,9 @@ class LocalExecHandler(Handler):
         else:
             self.logger.error(message)
 
-    def _record_duration(self, step: str, seconds: float) -> None:
+    def _record_duration(self, step: Step, seconds: float) -> None:
         if self.metrics is not None:
-            self.metrics.duration.labels(step).observe(seconds)
+            self.metrics.duration.labels(step.value).observe(seconds)
 
 
 def _to_text(data: bytes) -> str:

@@ -8,9 +8,9 @@ import grpc
 from google.protobuf import text_format
 from google.protobuf.message import Message
 
-from ..log import Logger
+from ..log import LEVELS, Logger
 from ..proto import handler_pb2_grpc
-from .contract import Handler, HandleRequest, HandlerError, HandleResponse, PostHandleRequest, Reporter
+from .contract import Handler, HandleRequest, HandlerError, HandleResponse, PostHandleRequest, Reporter, Step
 
 
 class HandleService(handler_pb2_grpc.HandleServiceServicer):
@@ -19,28 +19,27 @@ class HandleService(handler_pb2_grpc.HandleServiceServicer):
         self.logger = logger
         self.on_error = on_error
 
-    async def _call(
-        self, step: str, attribute: str, request: Message, context: grpc.aio.ServicerContext
-    ) -> None:
+    async def _call(self, step: Step, request: Message, context: grpc.aio.ServicerContext) -> None:
         job_id = getattr(request, "scaling_job_id", "")
         log = self.logger.bind(
-            ("scaling-job-id", job_id), ("step", step), ("handler", self.handler.full_name)
+            ("scaling-job-id", job_id), ("step", step.method), ("handler", self.handler.full_name)
         )
-        if log.enabled(10):
+        if log.enabled(LEVELS["debug"]):
             log.debug(
-                f"{step}() received request", request=text_format.MessageToString(request, as_one_line=True)
+                f"{step.method}() received request",
+                request=text_format.MessageToString(request, as_one_line=True),
             )
-        if not self.handler.implements(attribute):
-            log.info(f"{step}() ignored request", status="IGNORED")
+        if not self.handler.implements(step):
+            log.info(f"{step.method}() ignored request", status="IGNORED")
             return
-        log.info(f"{step}() received request", status="RECEIVED")
+        log.info(f"{step.method}() received request", status="RECEIVED")
 
         async def send(response: HandleResponse) -> None:
             await context.write(response)
 
         reporter = Reporter(job_id, send)
         try:
-            await getattr(self.handler, attribute)(request, reporter)
+            await getattr(self.handler, step.attribute)(request, reporter)
         except HandlerError as exc:
             self.on_error()
             context.set_code(exc.code)
@@ -52,10 +51,10 @@ class HandleService(handler_pb2_grpc.HandleServiceServicer):
             context.set_details(str(exc) or type(exc).__name__)
 
     async def PreHandle(self, request: HandleRequest, context: grpc.aio.ServicerContext) -> None:  # type: ignore[override]
-        await self._call("PreHandle", "pre_handle", request, context)
+        await self._call(Step.PRE_HANDLE, request, context)
 
     async def Handle(self, request: HandleRequest, context: grpc.aio.ServicerContext) -> None:  # type: ignore[override]
-        await self._call("Handle", "handle", request, context)
+        await self._call(Step.HANDLE, request, context)
 
     async def PostHandle(self, request: PostHandleRequest, context: grpc.aio.ServicerContext) -> None:  # type: ignore[override]
-        await self._call("PostHandle", "post_handle", request, context)
+        await self._call(Step.POST_HANDLE, request, context)

@@ -1,6 +1,6 @@
 """The generic input: the user's executable decides. Exit status 0 forwards the webhook.
 
-The executable runs as local-exec runs scripts (`autoscaler.runner`): no shell, the body as
+The executable runs as local-exec runs scripts (`autoscaler.script`): no shell, the body as
 argv[1] and on stdin, its own process group, killed with everything it started when
 `--timeout` passes or the server shuts down. Any other outcome is an error, answered 400 with
 upstream's text (`command "<path>" returned non zero status: exit status 4`).
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..golang.duration import go_duration
 from ..log import go_quote
-from ..runner import RunSpec, SpawnError, run, terminate_all
+from ..script import RunSpec, ScriptRunner, SpawnError
 from .contract import InputError
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
@@ -25,7 +25,7 @@ OUTPUT_KEPT = 4096
 @dataclass(frozen=True)
 class WebhookConfig:
     executable_path: str  # as the user gave it: argv[0] and the name in error texts
-    program: str  # what is executed (runner.resolve_executable)
+    program: str  # what is executed (script.resolve_executable)
     methods: Sequence[str] = DEFAULT_METHODS
     timeout: float | None = None  # None: wait as long as it takes (upstream)
     kill_grace: float = 2.0
@@ -38,6 +38,7 @@ class WebhookInput:
         if not options.methods:
             raise ValueError("acceptHTTPMethod: required")
         self.options = options
+        self._runner = ScriptRunner()
 
     async def should_accept(self, method: str, body: bytes) -> bool:
         options = self.options
@@ -57,7 +58,7 @@ class WebhookInput:
             kill_grace=options.kill_grace,
         )
         try:
-            result = await run(spec)
+            result = await self._runner.run(spec)
         except SpawnError as exc:
             raise InputError(failed + exc.cause) from None
         if result.timed_out:
@@ -72,4 +73,4 @@ class WebhookInput:
         return True
 
     async def close(self) -> None:
-        await terminate_all(self.options.kill_grace)
+        await self._runner.terminate_all(self.options.kill_grace)

@@ -17,9 +17,9 @@ from ..request import RequestInfo
 from ..tree import label as tree_label
 from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
+from .payloads import elb_payload, id_text, latest
 from .plans import ELBPlan, Plan, vertical_plan
 from .selector import ResourceSelector
-from .wire import elb_payload, id_text, latest
 
 ELB_CPS = (100, 500, 1000, 5000, 10000, 50000, 100000, 400000)
 

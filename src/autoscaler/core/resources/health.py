@@ -13,8 +13,8 @@ from ...cloud.client import CloudClient
 from ...cloud.errors import message_of
 from ...cloud.models import Server
 from .parent import ParentResource
+from .payloads import assigned_networks
 from .template import NICTemplate
-from .wire import assigned_networks
 
 
 class Check(NamedTuple):

@@ -11,8 +11,8 @@ from ...proto import handler_pb2 as pb
 from ..tree import label as tree_label
 from .computed import CREATE, DELETE, NOOP, Computed, ResourceType
 from .parent import ParentResource
+from .payloads import assigned_networks, id_text
 from .selector import ResourceSelector
-from .wire import assigned_networks, id_text
 
 if TYPE_CHECKING:
     from .server_group import ServerGroupDef

@@ -16,8 +16,8 @@ from ..config.decode import LenientModel
 from ..config.problems import Invalid
 from ..config.rules import Rules
 from ..tree import label as tree_label
+from .payloads import dns_payload, elb_payload, gslb_payload, id_text, lb_payload
 from .selector import NameOrSelector, ResourceSelector
-from .wire import dns_payload, elb_payload, gslb_payload, id_text, lb_payload
 
 PARENT_TYPES = {
     "DNS": "DNS",

@@ -17,9 +17,9 @@ from ..request import RequestInfo
 from ..tree import label as tree_label
 from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
+from .payloads import id_text, latest
 from .plans import Plan, RouterPlan, duplicate_names, vertical_plan
 from .selector import MultiZoneSelector
-from .wire import id_text, latest
 
 ROUTER_MBPS = (100, 250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000)
 

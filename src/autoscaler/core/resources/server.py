@@ -19,9 +19,9 @@ from ..tree import label as tree_label
 from .base import DefinitionBase
 from .computed import NOOP, UPDATE, Computed, ResourceType
 from .parent import ParentDef, ParentResource, find_parent
+from .payloads import assigned_networks, id_text, latest
 from .plans import Plan, ServerPlan, duplicate_names, vertical_plan
 from .selector import MultiZoneSelector
-from .wire import assigned_networks, id_text, latest
 
 # (core, memory GiB); not checked against the cloud, as upstream.
 DEFAULT_SERVER_PLANS = ((2, 4), (4, 8), (4, 16), (8, 16), (10, 24), (10, 32), (10, 48))

@@ -23,11 +23,11 @@ from .computed import CREATE, DELETE, NOOP
 from .health import member_healthy
 from .instance import InstanceResource, expose_info
 from .parent import ParentDef, ParentResource, find_parent
+from .payloads import id_text
 from .plans import Plan, PlanError, ServerGroupPlan, desired_plan
 from .selector import ResourceSelector
 from .server import changed_at
 from .template import DiskTemplate, Template
-from .wire import id_text
 
 DEFAULT_NAME_FORMAT = "%s-%03d"
 

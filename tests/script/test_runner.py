@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autoscaler import runner
+from autoscaler import script as runner
 from autoscaler.golang.errors import go_exit_cause
+from autoscaler.script import ScriptRunner
 
 
 def script(tmp_path: Path, body: str, name: str = "s.sh", mode: int = 0o755) -> str:
@@ -60,13 +61,13 @@ def test_exit_causes_use_gos_wording(returncode: int, cause: str) -> None:
 async def test_spawn_errors_use_gos_wording(tmp_path: Path) -> None:
     no_shebang = script(tmp_path, "echo hi\n", "plain.txt")
     with pytest.raises(runner.SpawnError, match=r"^fork/exec .*/plain.txt: exec format error$"):
-        await runner.run(spec(no_shebang))
+        await ScriptRunner().run(spec(no_shebang))
     not_exec = script(tmp_path, "#!/bin/sh\n", "noexec.sh", mode=0o644)
     with pytest.raises(runner.SpawnError, match=r"^fork/exec .*/noexec.sh: permission denied$"):
-        await runner.run(spec(not_exec))
+        await ScriptRunner().run(spec(not_exec))
     missing_interpreter = script(tmp_path, "#!/no/such/interpreter\n", "bad.sh")
     with pytest.raises(runner.SpawnError, match=r"^fork/exec .*/bad.sh: no such file or directory$"):
-        await runner.run(spec(missing_interpreter))
+        await ScriptRunner().run(spec(missing_interpreter))
 
 
 def test_resolve_executable_checks_at_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,13 +89,13 @@ def test_resolve_executable_checks_at_start_up(tmp_path: Path, monkeypatch: pyte
 
 async def test_child_that_does_not_read_stdin_is_fine(tmp_path: Path) -> None:
     program = script(tmp_path, "#!/bin/sh\necho done\n")
-    result = await runner.run(spec(program, payload=b"x" * 1_000_000))
+    result = await ScriptRunner().run(spec(program, payload=b"x" * 1_000_000))
     assert (result.returncode, result.output) == (0, b"done\n")
 
 
 async def test_grandchild_holding_stdout_delays_completion_until_it_closes(tmp_path: Path) -> None:
     program = script(tmp_path, "#!/bin/sh\n(sleep 0.5; echo late) &\necho early\n")
-    result = await runner.run(spec(program))
+    result = await ScriptRunner().run(spec(program))
     assert result.output == b"early\nlate\n"
     assert result.duration >= 0.5
 
@@ -102,7 +103,8 @@ async def test_grandchild_holding_stdout_delays_completion_until_it_closes(tmp_p
 async def test_cancellation_kills_the_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
     program = script(tmp_path, f"#!/bin/sh\nsleep 300 &\necho $! > {pidfile}\nwait\n")
-    task = asyncio.ensure_future(runner.run(spec(program, kill_grace=0.5)))
+    owner = ScriptRunner()
+    task = asyncio.ensure_future(owner.run(spec(program, kill_grace=0.5)))
     for _ in range(200):
         if pidfile.exists() and pidfile.read_text().strip():
             break
@@ -115,14 +117,31 @@ async def test_cancellation_kills_the_group(tmp_path: Path) -> None:
         for _ in range(100):
             os.kill(grandchild, 0)
             await asyncio.sleep(0.02)
-    assert runner.live_count() == 0
+    assert owner.live_count == 0
+
+
+async def test_a_runner_kills_only_its_own_children(tmp_path: Path) -> None:
+    program = script(tmp_path, "#!/bin/sh\nexec sleep 300\n")
+    mine, theirs = ScriptRunner(), ScriptRunner()
+    first = asyncio.ensure_future(mine.run(spec(program, kill_grace=0.5)))
+    second = asyncio.ensure_future(theirs.run(spec(program, kill_grace=0.5)))
+    for _ in range(500):
+        if mine.live_count and theirs.live_count:
+            break
+        await asyncio.sleep(0.01)
+    assert await mine.terminate_all(0.5) == 1
+    killed = await first
+    assert killed.cause == "signal: terminated"
+    assert theirs.live_count == 1 and not second.done()
+    await theirs.terminate_all(0.5)
+    assert (await second).cause == "signal: terminated"
 
 
 async def test_timeout_sends_term_first(tmp_path: Path) -> None:
     program = script(
         tmp_path, "#!/bin/bash\ntrap 'echo got TERM; exit 0' TERM\nwhile :; do sleep 0.05; done\n"
     )
-    result = await runner.run(spec(program, timeout=0.5, kill_grace=5))
+    result = await ScriptRunner().run(spec(program, timeout=0.5, kill_grace=5))
     assert result.timed_out
     assert result.output == b"got TERM\n"
     assert result.returncode in (0, -signal.SIGKILL)
@@ -131,4 +150,4 @@ async def test_timeout_sends_term_first(tmp_path: Path) -> None:
 async def test_too_large_environment_value_reports_gos_error(tmp_path: Path) -> None:
     program = script(tmp_path, "#!/bin/sh\n")
     with pytest.raises(runner.SpawnError, match="argument list too long"):
-        await runner.run(spec(program, env={"HUGE": "x" * 200_000}))
+        await ScriptRunner().run(spec(program, env={"HUGE": "x" * 200_000}))
