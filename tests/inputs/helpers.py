@@ -15,7 +15,7 @@ from autoscaler.inputs.app import InputsServerConfig, WebhookApp
 from autoscaler.inputs.contract import Input
 from autoscaler.inputs.metrics import WebhookMetrics
 from autoscaler.log import new_logger
-from autoscaler.metrics import new_registry
+from autoscaler.wire.metrics import new_registry
 
 
 @dataclass

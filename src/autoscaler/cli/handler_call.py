@@ -12,11 +12,10 @@ from google.protobuf.message import Message
 
 from ..golang import json as gojson
 from ..golang.errors import go_status_text
+from ..handlers.client import call_step
 from ..handlers.contract import STEPS, Step
 from ..proto import handler_pb2 as pb
-from ..proto import handler_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.dial import channel
 from .cobra import CommandError
 from .flags import check, oneof, required, validate
 
@@ -67,21 +66,18 @@ def build_request(step: Step, kw: dict[str, Any]) -> Message:
 
 
 async def call(endpoint: str, step: Step, request: Message, timeout: float | None, as_json: bool) -> int:
-    async with channel(endpoint) as ch:
-        stub = handler_pb2_grpc.HandleServiceStub(ch)
-        rpc = getattr(stub, step.method)
-        count = 0
-        try:
-            async for response in rpc(request, timeout=timeout):
-                count += 1
-                _print_response(response, as_json)
-        except grpc.aio.AioRpcError as exc:
-            sys.stdout.flush()
-            sys.stderr.write(f"Error: {go_status_text(exc.code(), exc.details())}\n")
-            return 1
-        if count == 0 and not as_json:
-            sys.stderr.write("(no responses: the handler ended the call with OK without reporting)\n")
-        return 0
+    count = 0
+    try:
+        async for response in call_step(endpoint, step, request, timeout):  # type: ignore[arg-type]
+            count += 1
+            _print_response(response, as_json)
+    except grpc.aio.AioRpcError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"Error: {go_status_text(exc.code(), exc.details())}\n")
+        return 1
+    if count == 0 and not as_json:
+        sys.stderr.write("(no responses: the handler ended the call with OK without reporting)\n")
+    return 0
 
 
 def _print_response(response: pb.HandleResponse, as_json: bool) -> None:

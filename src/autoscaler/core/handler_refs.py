@@ -9,6 +9,7 @@ connection per call, as upstream does, so a restarted handler is picked up by th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,9 +18,9 @@ import grpc
 
 from ..cloud.errors import message_of
 from ..golang.errors import go_status_text
+from ..handlers.client import call_step
 from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter, Step
-from ..proto import handler_pb2_grpc
-from ..wire.dial import channel, default_core_address
+from ..wire.dial import default_core_address
 
 Request = HandleRequest | PostHandleRequest
 Status = HandleResponse.Status
@@ -81,18 +82,15 @@ class CustomRef:
             self.on_error()
             raise HandlerCallError(str(exc)) from None
         received = 0
-        async with channel(address) as chan:
-            stub = handler_pb2_grpc.HandleServiceStub(chan)
-            stream = getattr(stub, step.method)(request)
-            try:
-                async for response in stream:
+        try:
+            async with contextlib.aclosing(call_step(address, step, request)) as responses:
+                async for response in responses:
                     received += 1
                     sink(response)
                     if response.status == Status.IGNORED and not response.log:
-                        stream.cancel()  # "not for me": nothing more will come
-                        return True
-            except grpc.aio.AioRpcError as exc:
-                if received == 0:
-                    self.on_error()  # the call itself failed (upstream counts these)
-                raise HandlerCallError(go_status_text(exc.code(), exc.details())) from None
+                        return True  # "not for me": leaving cancels the call
+        except grpc.aio.AioRpcError as exc:
+            if received == 0:
+                self.on_error()  # the call itself failed (upstream counts these)
+            raise HandlerCallError(go_status_text(exc.code(), exc.details())) from None
         return True

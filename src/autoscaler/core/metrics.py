@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from ..metrics import grpc_errors
+from ..wire.metrics import grpc_errors
 from .job import status_name
 
 # Handler calls range from milliseconds (a no-op builtin) to many minutes (a server boot).

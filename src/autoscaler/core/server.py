@@ -119,7 +119,7 @@ class CoreServer:
             raise CoreError(str(exc)) from None
         await self.server.start()
         if self.config.autoscaler.exporter_enabled:
-            from ..metrics import Exporter
+            from ..wire.metrics import Exporter
 
             exporter = Exporter(self.config.autoscaler.exporter_address, self.registry, self.logger)
             try:
@@ -166,7 +166,7 @@ class CoreServer:
             if self.listener is not None:
                 self.listener.cleanup()
             if self.exporter is not None:
-                from ..metrics import Exporter
+                from ..wire.metrics import Exporter
 
                 assert isinstance(self.exporter, Exporter)
                 await self.exporter.stop()
@@ -175,7 +175,7 @@ class CoreServer:
 
 async def serve(options: CoreServerConfig, logger: Logger) -> int:
     """Run the Core until a signal; returns the exit status. Raises CoreError."""
-    from ..metrics import new_registry
+    from ..wire.metrics import new_registry
     from .config.problems import ConfigProblems, DecodeError
 
     logger.info("starting...")

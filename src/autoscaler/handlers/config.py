@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..exporter_config import ExporterConfig
+from ..wire.exporter_config import ExporterConfig
 from ..yamlconf import load_file, validate
 
 

@@ -22,11 +22,11 @@ from .service import HandleService
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
-    from ..metrics import Exporter
+    from ..wire.metrics import Exporter
 
 
 def new_registry() -> CollectorRegistry:
-    from ..metrics import new_registry as create
+    from ..wire.metrics import new_registry as create
 
     return create()
 
@@ -62,7 +62,7 @@ class HandlerServer:
         self.registry = registry
         on_error: Callable[[], None] = lambda: None  # noqa: E731
         if registry is not None:
-            from ..metrics import grpc_errors
+            from ..wire.metrics import grpc_errors
 
             errors = grpc_errors(registry).labels("handlers")  # 0 from the start (upstream: "core")
             on_error = errors.inc
@@ -87,7 +87,7 @@ class HandlerServer:
         await self.server.start()
         self.logger.info("started", address=listener.shown)
         if self.options.exporter_address is not None and self.registry is not None:
-            from ..metrics import Exporter
+            from ..wire.metrics import Exporter
 
             self.exporter = Exporter(self.options.exporter_address, self.registry, self.logger)
             try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from ..exporter_config import ExporterConfig
+from ..wire.exporter_config import ExporterConfig
 from ..yamlconf import load_file, validate
 
 

@@ -17,7 +17,7 @@ import grpc
 from ..golang.errors import go_status_text
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.dial import MAX_RECEIVE, default_core_address, target
+from ..wire.dial import channel, default_core_address
 from .request import ScalingRequest
 
 _METHODS = {"up": "Up", "down": "Down", "keep": "Keep"}
@@ -30,18 +30,6 @@ def status_name(status: int) -> str:
         return request_pb2.ScalingJobStatus.Name(status)  # type: ignore[arg-type]
     except ValueError:
         return str(status)
-
-
-def _channel(address: str) -> grpc.aio.Channel:
-    """Plaintext and lazy, as `wire.dial.channel`, with a connection of its own."""
-    return grpc.aio.insecure_channel(
-        target(address),
-        options=(
-            ("grpc.max_receive_message_length", MAX_RECEIVE),
-            ("grpc.enable_http_proxy", 0),
-            ("grpc.use_local_subchannel_pool", 1),
-        ),
-    )
 
 
 class ForwardError(Exception):
@@ -62,7 +50,7 @@ class CoreClient:
         cached = self._stubs.get(address)
         if cached is not None and cached[0].get_state() not in _STALE:
             return cached[1]
-        ch = _channel(address)
+        ch = channel(address, own_connection=True)
         stub = request_pb2_grpc.ScalingServiceStub(ch)
         self._stubs[address] = (ch, stub)
         if cached is not None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client.metrics_core import Metric
 
-from ..metrics import grpc_errors
+from ..wire.metrics import grpc_errors
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry

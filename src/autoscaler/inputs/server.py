@@ -50,7 +50,7 @@ class InputsServer:
     def __init__(
         self, input_: Input, options: InputsServerConfig, logger: Logger, registry: Any | None = None
     ) -> None:
-        from ..metrics import new_registry
+        from ..wire.metrics import new_registry
 
         self.input = input_
         self.options = options
@@ -94,7 +94,7 @@ class InputsServer:
         self.address = self._http.address
         self.logger.info("started", address=self.address)
         if self.options.exporter_address is not None:
-            from ..metrics import Exporter
+            from ..wire.metrics import Exporter
 
             self._exporter = Exporter(self.options.exporter_address, self.registry, self.logger)
             try:

@@ -22,12 +22,19 @@ def target(address: str) -> str:
     return parse(address).grpc_target()
 
 
-def channel(address: str) -> grpc.aio.Channel:
-    """An insecure (h2c) channel; connecting is lazy, as with grpc-go's Dial."""
-    return grpc.aio.insecure_channel(
-        target(address),
-        options=(("grpc.max_receive_message_length", MAX_RECEIVE), ("grpc.enable_http_proxy", 0)),
+def channel(address: str, own_connection: bool = False) -> grpc.aio.Channel:
+    """An insecure (h2c) channel; connecting is lazy, as with grpc-go's Dial.
+
+    `own_connection`: do not share gRPC's process-wide subchannel, so a replaced channel does not
+    inherit the reconnect back-off of a connection that failed.
+    """
+    options: tuple[tuple[str, int], ...] = (
+        ("grpc.max_receive_message_length", MAX_RECEIVE),
+        ("grpc.enable_http_proxy", 0),
     )
+    if own_connection:
+        options += (("grpc.use_local_subchannel_pool", 1),)
+    return grpc.aio.insecure_channel(target(address), options=options)
 
 
 def default_core_address(dest: str = "") -> str:

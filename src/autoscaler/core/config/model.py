@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import model_validator
 
-from ...exporter_config import ExporterConfig
 from ...handlers.builtin.registry import BUILTIN_HANDLERS
+from ...wire.exporter_config import ExporterConfig
 from ..resources.elb import ELBDef
 from ..resources.router import RouterDef
 from ..resources.server import ServerDef

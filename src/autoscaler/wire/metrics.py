@@ -21,7 +21,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4 as TEXT_FORMAT
 
-from .log import Logger
+from ..log import Logger
 
 # Go's client does not export `<name>_created` series; keep the exposition identical.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -78,7 +78,7 @@ class Exporter:
             await _respond(send, 200, body, TEXT_FORMAT.encode())
 
     async def start(self) -> str:
-        from .wire.http import AsgiServer, bind_tcp  # only exporting processes load uvicorn
+        from .http import AsgiServer, bind_tcp  # only exporting processes load uvicorn
 
         self._server = AsgiServer(self._app, bind_tcp(self.address or ":0"))
         await self._server.start()
