@@ -10,7 +10,7 @@
 store `SAKURACLOUD_FAKE_STORE_PATH` (or the per-user default). The code path is the same in
 both cases: every request is built, sent and parsed as HTTP.
 
-`client.timings` holds the wait/poll intervals the helpers use: upstream's real values, or
+`client.timings` holds the wait/poll intervals `cloud.power` uses: upstream's real values, or
 short ones in fake mode.
 """
 

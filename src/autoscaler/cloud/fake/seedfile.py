@@ -447,7 +447,7 @@ class _Seeder:
             "Server": {"ID": server["ID"]},
         }
         if disk.os_type:
-            from ..helpers import OS_TYPES
+            from ..lookup import OS_TYPES
 
             known = OS_TYPES.get(disk.os_type)
             if known is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ...cloud.client import CloudClient
-from ...cloud.helpers import boot_server, shutdown_server, wait_disk_ready
 from ...cloud.ops.disks import DiskCreate, DiskEdit, disk_plan_id
 from ...cloud.ops.servers import SHARED, ServerCreate
+from ...cloud.power import boot_server, shutdown_server, wait_disk_ready
 from ...cloud.wire import to_id
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter

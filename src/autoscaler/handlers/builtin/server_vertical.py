@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ...cloud.client import CloudClient
-from ...cloud.helpers import boot_server, change_server_plan, shutdown_server
 from ...cloud.ops.servers import PlanChange
+from ...cloud.plans import change_server_plan
+from ...cloud.power import boot_server, shutdown_server
 from ...cloud.wire import to_id
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter
