@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .conditions import FindCondition, previous_id_tag, scalar, tags_and
+from .encoding import WireModel
 from .errors import CloudError, NoResultsError
 from .models import Archive, Internet, ProxyLB, Server
 from .ops.base import FindResult
-from .wire import WireModel
 
 if TYPE_CHECKING:
     from .client import CloudClient
