@@ -66,7 +66,10 @@ async def test_the_setup_grace_follows_the_timings_and_says_why_it_is_short(tmp_
     async def running(text: str) -> None:
         said.append(text)
 
-    options = CloudOptions.from_env(environ=env(tmp_path / "s.sqlite3", SAKURACLOUD_FAKE_DELAY="20ms"))
+    # The cap is the boot delay: the time a fake server takes to come up stands for its set-up.
+    options = CloudOptions.from_env(
+        environ=env(tmp_path / "s.sqlite3", SAKURACLOUD_FAKE_DELAY="5s", SAKURACLOUD_FAKE_DELAY_BOOT="20ms")
+    )
     async with open_client(options) as client:
         assert grace_for(client, 60) == 0.02 and grace_for(client, 0) == 0.0
         await grace_sleep(client, 60, running)

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,22 +20,25 @@ from ..cloud.fake.listing import DEFAULT_TYPES, TYPES, list_rows, render_table
 from .cobra import Command, CommandError, Flag, Group
 from .flags import global_options
 
+if TYPE_CHECKING:
+    from ..cloud.fake import Delays, FakeCloud
+
 STORE_FLAG_USAGE = "the fake cloud's store (default: $SAKURACLOUD_FAKE_STORE_PATH or a per-user file)"
 
 
 def _store_path(flag: str) -> Path:
-    from ..cloud.config import fake_store_path, options_from_env
+    from ..cloud.config import CloudOptions, fake_store_path
 
     if flag:
         return Path(os.path.expanduser(flag))
-    return fake_store_path(options_from_env())
+    return fake_store_path(CloudOptions(fake_store_path=os.environ.get("SAKURACLOUD_FAKE_STORE_PATH", "")))
 
 
-def _open(flag: str, delay: float = 0.0) -> Any:
+def _open(flag: str, delays: Delays | None = None) -> FakeCloud:
     from ..cloud.fake import FakeCloud, StoreError
 
     try:
-        return FakeCloud(_store_path(flag), delay=delay)
+        return FakeCloud(_store_path(flag), delays=delays)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
 
@@ -130,22 +133,29 @@ def _run_reset(**kw: Any) -> None:
 def _run_serve(**kw: Any) -> None:
     ctx = click.get_current_context()
     logger = global_options(ctx).logger().bind(("from", "autoscaler-fake-cloud"))
-    from ..cloud.config import parse_delay
+    from dataclasses import replace
+
+    from ..cloud.config import options_from_env
+    from ..cloud.fake import Delays
     from ..durations import parse_duration
     from ..wire.http import AsgiServer, bind_tcp
 
-    delay_text = kw["delay"]
     try:
-        delay = (
-            parse_duration(delay_text)
-            if delay_text
-            else max(parse_delay(os.environ.get("SAKURACLOUD_FAKE_DELAY", "")), 0.0)
-        )
+        options = options_from_env()  # only the fake's delays can be invalid here
     except ValueError as exc:
-        raise CommandError(f'invalid argument "{delay_text}" for "--delay" flag: {exc}') from None
-    if delay < 0:
-        raise CommandError("--delay: must not be negative")
-    cloud = _open(kw["store"], delay)
+        raise CommandError(str(exc)) from None
+    delay_text = kw["delay"]
+    if delay_text:
+        # --delay stands in for SAKURACLOUD_FAKE_DELAY; the per-kind variables still refine it.
+        try:
+            general = parse_duration(delay_text)
+        except ValueError as exc:
+            raise CommandError(f'invalid argument "{delay_text}" for "--delay" flag: {exc}') from None
+        if general < 0:
+            raise CommandError("--delay: must not be negative")
+        options = replace(options, fake_delay=general)
+    delays = Delays.of(options)
+    cloud = _open(kw["store"], delays)
     try:
         try:
             sock = bind_tcp(kw["addr"])
@@ -158,7 +168,14 @@ def _run_serve(**kw: Any) -> None:
             server = AsgiServer(cloud.app, sock)
             await server.start()
             root = f"http://{server.address}"
-            logger.info("fake cloud started", address=server.address, store=cloud.store.path, delay=delay)
+            logger.info(
+                "fake cloud started",
+                address=server.address,
+                store=cloud.store.path,
+                delay_boot=delays.boot,
+                delay_shutdown=delays.shutdown,
+                delay_disk_copy=delays.disk_copy,
+            )
             click.echo(f"serving the fake SAKURA Cloud API: SAKURACLOUD_API_ROOT_URL={root}")
             try:
                 signal = await wait_for_signal()
@@ -221,7 +238,8 @@ serve_command = Command(
             type_name="duration",
             default="",
             show_default_as="",
-            usage="how long power changes and disk copies take (default: $SAKURACLOUD_FAKE_DELAY or 0)",
+            usage="how long power changes and disk copies take (default: $SAKURACLOUD_FAKE_DELAY or 0; "
+            "$SAKURACLOUD_FAKE_DELAY_BOOT, _SHUTDOWN, _DISK_COPY set one kind apart)",
         ),
     ],
     callback=_run_serve,

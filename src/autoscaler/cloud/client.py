@@ -70,8 +70,9 @@ FAKE_TIMINGS = Timings(
 
 def fake_timings(options: CloudOptions) -> Timings:
     """The in-process fake's timings: short waits, and a setup grace period no longer than the
-    fake's own transition time, since there is no software to set up on a fake server."""
-    return replace(FAKE_TIMINGS, setup_grace_cap=max(options.fake_delay, 0.0))
+    fake's boot delay (`SAKURACLOUD_FAKE_DELAY_BOOT`, by default `SAKURACLOUD_FAKE_DELAY`): a fake
+    server has no software to set up, the time it takes to come up stands for it."""
+    return replace(FAKE_TIMINGS, setup_grace_cap=options.with_defaults().fake_delay_boot)
 
 
 class CloudClient:

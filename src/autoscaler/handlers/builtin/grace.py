@@ -11,7 +11,7 @@ from ...durations import go_duration
 
 def grace_for(client: CloudClient, seconds: int) -> float:
     """How long the setup grace period really lasts: the client's timings may cap it (in fake
-    mode, to the fake's own transition time)."""
+    mode, to the fake's boot delay)."""
     return client.timings.setup_grace(seconds)
 
 
