@@ -10,6 +10,7 @@ BENCHMARKS = {
     "bench.local_exec": "local-exec handler: round trip, concurrency, memory",
     "bench.core_latency": "Core: Up→DONE latency of a sync job on the fake cloud",
     "bench.inputs_http": "webhook inputs: latency and requests/s of /up",
+    "bench.cloud_concurrency": "cloud client shared by concurrent tasks: request rate, limit on vs off",
 }
 
 

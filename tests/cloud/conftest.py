@@ -75,9 +75,12 @@ class Served:
         return self.process.returncode
 
 
-def serve(store: Path, *extra: str) -> Served:
-    """Start `autoscaler fake-cloud serve` on an ephemeral loopback port; return once it answers."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAKURACLOUD_")}
+def serve(store: Path, *extra: str, env: dict[str, str] | None = None) -> Served:
+    """Start `autoscaler fake-cloud serve` on an ephemeral loopback port; return once it answers.
+
+    The process sees none of this one's `SAKURACLOUD_*` variables, only those in `env`.
+    """
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SAKURACLOUD_")}, **(env or {})}
     process = subprocess.Popen(
         [
             sys.executable,

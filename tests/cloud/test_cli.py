@@ -19,9 +19,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fake-cloud" / "web
 
 
 def run(
-    *args: str, store: Path | None = None, env_store: Path | None = None
+    *args: str, store: Path | None = None, env_store: Path | None = None, **variables: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAKURACLOUD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAKURACLOUD_")} | variables
     if env_store is not None:
         env["SAKURACLOUD_FAKE_STORE_PATH"] = str(env_store)
     extra = ["--store", str(store)] if store is not None else []
@@ -90,6 +90,12 @@ def test_bad_input_is_reported(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and 'unknown type "planets"' in unknown.stderr
     assert 'must be "table" or "json"' in run("list", "-o", "yaml", store=store).stderr
     assert '"zz9z" is not a zone' in run("list", "--zone", "zz9z", store=store).stderr
+    # Listing needs no delays: a bad delay variable is only reported where it is used.
+    listed = run("list", env_store=store, SAKURACLOUD_FAKE_DELAY="soon")
+    assert listed.returncode == 0 and "no resources" in listed.stdout, listed.stderr
+    refused = run("serve", store=store, SAKURACLOUD_FAKE_DELAY="soon")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == 'Error: SAKURACLOUD_FAKE_DELAY: time: invalid duration "soon"'
 
 
 def test_corrupt_store_and_reset_force(tmp_path: Path) -> None:

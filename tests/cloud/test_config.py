@@ -140,6 +140,38 @@ def test_fake_store_path(tmp_path: Path) -> None:
     assert default == tmp_path / "sacloud-autoscaler" / "fake-cloud.sqlite3"
 
 
-def test_bad_fake_delay_is_reported() -> None:
-    with pytest.raises(ValueError, match="SAKURACLOUD_FAKE_DELAY"):
-        options_from_env({"SAKURACLOUD_FAKE_DELAY": "soon"})
+def test_each_fake_delay_defaults_to_the_general_one() -> None:
+    env = {
+        "SAKURACLOUD_FAKE_DELAY": "2s",
+        "SAKURACLOUD_FAKE_DELAY_SHUTDOWN": "0",
+        "SAKURACLOUD_FAKE_DELAY_BOOT": "-1",
+    }
+    opts = options_from_env(env).with_defaults()
+    assert (opts.fake_delay, opts.fake_delay_boot, opts.fake_delay_shutdown, opts.fake_delay_disk_copy) == (
+        2.0,
+        0.0,  # a negative delay counts as 0, like the general one
+        0.0,
+        2.0,
+    )
+    only = options_from_env({"SAKURACLOUD_FAKE_DELAY_DISK_COPY": "1.5"}).with_defaults()
+    assert (only.fake_delay, only.fake_delay_boot, only.fake_delay_disk_copy) == (0.0, 0.0, 1.5)
+    merged = merge_options(CloudOptions(fake_delay_boot=0.5), CloudOptions(fake_delay_boot=-1.0))
+    assert merged.fake_delay_boot == 0.5
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SAKURACLOUD_FAKE_DELAY",
+        "SAKURACLOUD_FAKE_DELAY_BOOT",
+        "SAKURACLOUD_FAKE_DELAY_SHUTDOWN",
+        "SAKURACLOUD_FAKE_DELAY_DISK_COPY",
+    ],
+)
+def test_bad_fake_delay_is_reported(name: str) -> None:
+    with pytest.raises(ValueError) as bad:
+        options_from_env({name: "soon"})
+    assert str(bad.value) == f'{name}: time: invalid duration "soon"'
+    with pytest.raises(ValueError) as endless:
+        options_from_env({name: "inf"})
+    assert str(endless.value) == f'{name}: not a finite number of seconds: "inf"'

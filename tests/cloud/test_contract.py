@@ -26,7 +26,8 @@ from autoscaler.cloud import (
     ServerCreate,
     ServerUpdate,
     by_names,
-    helpers,
+    lookup,
+    plans,
 )
 from autoscaler.cloud.models import (
     DNSRecord,
@@ -352,7 +353,7 @@ CASES = [
     ),
     Case(
         "ServerPlan.Find (plan search)",
-        lambda c: helpers.find_server_plan(c, "is1a", core=2, memory_gb=4),
+        lambda c: plans.find_server_plan(c, "is1a", core=2, memory_gb=4),
         "GET",
         "is1a/api/cloud/1.1/product/server",
         query='{"Count":1000,"From":0,"Sort":["-Generation"],"Filter":{"CPU":["2"],"Commitment":["standard"],'
@@ -362,7 +363,7 @@ CASES = [
     ),
     Case(
         "ServerPlan.Find (dedicated, GPU, CPU model)",
-        lambda c: helpers.find_server_plan(
+        lambda c: plans.find_server_plan(
             c, "is1a", core=32, memory_gb=120, gpu=1, cpu_model="amd_epyc_7713p", dedicated_cpu=True
         ),
         "GET",
@@ -514,7 +515,7 @@ CASES = [
     ),
     Case(
         "Archive.Find (OS type)",
-        lambda c: helpers.find_archive_by_os_type(c, "is1a", "ubuntu"),
+        lambda c: lookup.find_archive_by_os_type(c, "is1a", "ubuntu"),
         "GET",
         "is1a/api/cloud/1.1/archive",
         query='{"Count":0,"From":0,"Filter":{"Scope":["shared"],"Tags.Name":[["current-stable","distro-ubuntu"]]}}',

@@ -20,7 +20,9 @@ from autoscaler.cloud import (
     PlanChange,
     Timings,
     WaitTimeout,
-    helpers,
+    lookup,
+    plans,
+    power,
 )
 
 ROOT = "https://api.example.test/cloud/zone"
@@ -83,7 +85,7 @@ async def test_boot_waits_one_interval_then_retries_while_still_creating() -> No
         power_rerequest_interval=5.0,
     )
     started = time.monotonic()
-    up = await run(script, lambda c: helpers.boot_server(c, "is1a", 1, user_data="#cloud-config"), timings)
+    up = await run(script, lambda c: power.boot_server(c, "is1a", 1, user_data="#cloud-config"), timings)
     assert up.is_up
     assert script.seen == ["PUT server/1/power", "PUT server/1/power", "GET server/1", "GET server/1"]
     assert script.bodies[0] == {"UserBootVariables": {"CloudInit": {"UserData": "#cloud-config"}}}
@@ -94,14 +96,14 @@ async def test_boot_waits_one_interval_then_retries_while_still_creating() -> No
 async def test_power_request_that_stays_still_creating_times_out() -> None:
     timings = Timings(poll_interval=0.001, power_retry_interval=0.001, power_retry_timeout=0.0)
     with pytest.raises(WaitTimeout) as info:
-        await run(Script([STILL_CREATING]), lambda c: helpers.shutdown_server(c, "is1a", 1), timings)
+        await run(Script([STILL_CREATING]), lambda c: power.shutdown_server(c, "is1a", 1), timings)
     assert str(info.value) == "powerRequestWithRetry: timed out: still creating"
 
 
 async def test_shutdown_other_errors_fail_at_once() -> None:
     script = Script([(404, {"error_code": "not_found", "error_msg": "Server[1] is not found"})])
     with pytest.raises(Exception) as info:
-        await run(script, lambda c: helpers.shutdown_server(c, "is1a", 1, force=True))
+        await run(script, lambda c: power.shutdown_server(c, "is1a", 1, force=True))
     assert script.seen == ["DELETE server/1/power"] and script.bodies == [{"Force": True}]
     assert "Server[1] is not found" in str(info.value)
 
@@ -109,11 +111,11 @@ async def test_shutdown_other_errors_fail_at_once() -> None:
 async def test_wait_that_never_reaches_its_goal() -> None:
     timings = Timings(poll_interval=0.001, poll_timeout=0.0, power_retry_interval=0.001)
     with pytest.raises(WaitTimeout) as info:
-        await run(Script([OK, server("up")]), lambda c: helpers.shutdown_server(c, "is1a", 7), timings)
+        await run(Script([OK, server("up")]), lambda c: power.shutdown_server(c, "is1a", 7), timings)
     assert str(info.value) == "waiting for server 7 to be down: context deadline exceeded"
     with pytest.raises(WaitTimeout) as disk:
         disk_record: Answer = (200, {"is_ok": True, "Disk": {"ID": 9, "Availability": "migrating"}})
-        await run(Script([disk_record]), lambda c: helpers.wait_disk_ready(c, "is1a", 9), timings)
+        await run(Script([disk_record]), lambda c: power.wait_disk_ready(c, "is1a", 9), timings)
     assert str(disk.value) == "waiting for disk 9: context deadline exceeded"
 
 
@@ -121,7 +123,7 @@ async def test_plan_change_tags_the_previous_id_first() -> None:
     script = Script([server("down", 1, ["b", "@previous-id=0", "a"]), server("down"), server("down", 2)])
     new = await run(
         script,
-        lambda c: helpers.change_server_plan(
+        lambda c: plans.change_server_plan(
             c, "is1a", 1, PlanChange(cpu=2, memory_mb=4096, commitment="standard")
         ),
     )
@@ -133,7 +135,7 @@ async def test_plan_change_tags_the_previous_id_first() -> None:
 
 async def test_plan_change_with_ten_tags_does_not_tag() -> None:
     script = Script([server("down", 1, [f"t{i}" for i in range(10)]), server("down", 2)])
-    await run(script, lambda c: helpers.change_server_plan(c, "is1a", 1, PlanChange(cpu=1, memory_mb=1024)))
+    await run(script, lambda c: plans.change_server_plan(c, "is1a", 1, PlanChange(cpu=1, memory_mb=1024)))
     assert script.seen == ["GET server/1", "PUT server/1/plan"]
 
 
@@ -141,15 +143,15 @@ async def test_read_falls_back_to_the_previous_id_tag() -> None:
     gone: Answer = (404, {"error_code": "not_found", "error_msg": "gone"})
     found: Answer = (200, {"Servers": [{"ID": 5, "Name": "web"}], "Count": 1, "Total": 1})
     script = Script([gone, found])
-    assert (await run(script, lambda c: helpers.read_server(c, "is1a", 1))).id == 5
+    assert (await run(script, lambda c: lookup.read_server(c, "is1a", 1))).id == 5
     assert script.seen == [
         "GET server/1",
         'GET server?{"Count":0,"From":0,"Filter":{"Tags.Name":[["@previous-id=1"]]}}',
     ]
     for call, text in (
-        (lambda c: helpers.read_server(c, "is1a", 1), "Server[1] not found (also not by @previous-id)"),
-        (lambda c: helpers.read_router(c, "is1a", 1), "Internet[1] not found (also not by @previous-id)"),
-        (lambda c: helpers.read_proxylb(c, 1), "ProxyLB[1] not found (also not by @previous-id)"),
+        (lambda c: lookup.read_server(c, "is1a", 1), "Server[1] not found (also not by @previous-id)"),
+        (lambda c: lookup.read_router(c, "is1a", 1), "Internet[1] not found (also not by @previous-id)"),
+        (lambda c: lookup.read_proxylb(c, 1), "ProxyLB[1] not found (also not by @previous-id)"),
     ):
         with pytest.raises(NoResultsError) as info:
             await run(Script([gone, (200, {})]), call)
@@ -159,11 +161,11 @@ async def test_read_falls_back_to_the_previous_id_tag() -> None:
 async def test_archive_by_os_type_texts() -> None:
     script = Script([(200, {"Archives": []})])
     with pytest.raises(NoResultsError) as none:
-        await run(script, lambda c: helpers.find_archive_by_os_type(c, "is1a", "ubuntu2204"))
+        await run(script, lambda c: lookup.find_archive_by_os_type(c, "is1a", "ubuntu2204"))
     assert str(none.value) == "archive not found with ostype.ArchiveOSType: Ubuntu2204"
     assert script.seen == [
         'GET archive?{"Count":0,"From":0,"Filter":{"Scope":["shared"],"Tags.Name":[["ubuntu-22.04-latest"]]}}'
     ]
     with pytest.raises(NoResultsError) as unknown:
-        await run(Script([OK]), lambda c: helpers.find_archive_by_os_type(c, "is1a", "windows"))
+        await run(Script([OK]), lambda c: lookup.find_archive_by_os_type(c, "is1a", "windows"))
     assert str(unknown.value) == "unsupported ostype.ArchiveOSType: Custom"

@@ -19,7 +19,9 @@ from autoscaler.cloud import (
     ServerCreate,
     by_names,
     disk_plan_id,
-    helpers,
+    lookup,
+    plans,
+    power,
 )
 from autoscaler.cloud.fake.store import Store
 from autoscaler.cloud.models import DNSRecord, GSLBServer, LBHealthCheck, LBServer, ProxyLBServer
@@ -80,14 +82,14 @@ async def test_server_vertical_scaling(api: Api) -> None:
     api.seed(SYSTEM)
     server = (await c.servers.find(Z, by_names("web-001")))[0]
     assert server.is_up
-    down = await helpers.shutdown_server(c, Z, server.id, force=False)
+    down = await power.shutdown_server(c, Z, server.id, force=False)
     assert down.is_down
-    new = await helpers.change_server_plan(
+    new = await plans.change_server_plan(
         c, Z, server.id, PlanChange(cpu=2, memory_mb=4 * 1024, gpu=0, cpu_model="", commitment="standard")
     )
     assert new.id != server.id and (new.cpu, new.memory_gb) == (2, 4)
-    assert (await helpers.boot_server(c, Z, new.id)).is_up
-    refreshed = await helpers.read_server(c, Z, server.id)  # Core's refresh by the old ID
+    assert (await power.boot_server(c, Z, new.id)).is_up
+    refreshed = await lookup.read_server(c, Z, server.id)  # Core's refresh by the old ID
     assert refreshed.id == new.id and refreshed.is_up
     assert refreshed.interfaces[0].user_ip_address == "192.168.10.11"
 
@@ -103,7 +105,7 @@ async def test_server_horizontal_create_and_delete(api: Api) -> None:
     # Step A: validation reads, plan search, create with NICs, NIC settings, CD-ROM.
     await c.switches.read(Z, switch.id)
     await c.packet_filters.read(Z, pf.id)
-    plan = await helpers.find_server_plan(c, Z, core=2, memory_gb=4)
+    plan = await plans.find_server_plan(c, Z, core=2, memory_gb=4)
     created = await c.servers.create(
         Z,
         ServerCreate(
@@ -126,7 +128,7 @@ async def test_server_horizontal_create_and_delete(api: Api) -> None:
 
     # Step B: a disk from the OS type's archive, with a disk edit carrying a startup script.
     note = await c.notes.create("note-2026-01-01T00:00:00+09:00", "#!/bin/sh\nhostname web-002\n")
-    archive = await helpers.find_archive_by_os_type(c, Z, "ubuntu2404")
+    archive = await lookup.find_archive_by_os_type(c, Z, "ubuntu2404")
     disk = await c.disks.create_with_config(
         Z,
         DiskCreate(
@@ -149,7 +151,7 @@ async def test_server_horizontal_create_and_delete(api: Api) -> None:
         ),
         boot_at_available=False,
     )
-    assert (await helpers.wait_disk_ready(c, Z, disk.id)).availability == "available"
+    assert (await power.wait_disk_ready(c, Z, disk.id)).availability == "available"
     await c.notes.delete(note.id)
     disk = await c.disks.read(Z, disk.id)
     assert disk.server_id == server.id
@@ -158,14 +160,14 @@ async def test_server_horizontal_create_and_delete(api: Api) -> None:
     assert edit["HostName"] == "web-002" and edit["Scripts"] == ["#!/bin/sh\nhostname web-002\n"]
 
     # Step C: boot with cloud-init and wait until up.
-    up = await helpers.boot_server(c, Z, server.id, user_data="#cloud-config\npackages: [nginx]\n")
+    up = await power.boot_server(c, Z, server.id, user_data="#cloud-config\npackages: [nginx]\n")
     assert up.is_up and up.host_name == "web-002"
     assert private(api.store, "Server", Z, server.id)["_user_data"] == "#cloud-config\npackages: [nginx]\n"
 
     # DELETE: read, shut down when up, delete with every listed disk.
     server = await c.servers.read(Z, server.id)
     if server.is_up:
-        await helpers.shutdown_server(c, Z, server.id, force=True)
+        await power.shutdown_server(c, Z, server.id, force=True)
     await c.servers.delete_with_disks(Z, server.id, server.disk_ids)
     for read, id_ in ((c.servers.read, server.id), (c.disks.read, disk.id)):
         with pytest.raises(CloudError) as gone:
@@ -233,10 +235,10 @@ async def test_router_and_elb_vertical_scaling(api: Api) -> None:
     c = api.client
     api.seed(SYSTEM)
     router = (await c.internet.find(Z, by_names("web-rt")))[0]
-    new_router = await helpers.change_router_bandwidth(c, Z, router.id, 500)
+    new_router = await plans.change_router_bandwidth(c, Z, router.id, 500)
     assert new_router.band_width_mbps == 500
-    assert (await helpers.read_router(c, Z, router.id)).id == new_router.id
+    assert (await lookup.read_router(c, Z, router.id)).id == new_router.id
 
     elb = (await c.elb.find(by_names("web-elb")))[0]
-    changed = await helpers.change_elb_plan(c, elb.id, 1000)
+    changed = await plans.change_elb_plan(c, elb.id, 1000)
     assert changed.plan == 1000 and changed.servers == elb.servers

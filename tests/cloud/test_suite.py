@@ -24,7 +24,9 @@ from autoscaler.cloud import (
     by_names,
     by_tags,
     exact_match,
-    helpers,
+    lookup,
+    plans,
+    power,
 )
 from autoscaler.cloud.models import DNSRecord, GSLBServer, LBServer, ProxyLBServer
 
@@ -133,20 +135,20 @@ async def test_finds_honour_filters_sort_and_paging(api: Api) -> None:
 
 
 async def test_server_plan_search(api: Api) -> None:
-    plan = await helpers.find_server_plan(api.client, Z, core=4, memory_gb=8)
+    plan = await plans.find_server_plan(api.client, Z, core=4, memory_gb=8)
     assert (plan.cpu, plan.memory_gb, plan.generation, plan.commitment) == (4, 8, 200, "standard")
-    dedicated = await helpers.find_server_plan(api.client, Z, core=32, memory_gb=120, dedicated_cpu=True)
+    dedicated = await plans.find_server_plan(api.client, Z, core=32, memory_gb=120, dedicated_cpu=True)
     assert dedicated.dedicated_cpu and dedicated.cpu_model == "amd_epyc_7713p"
     with pytest.raises(NoResultsError, match="server plan not found"):
-        await helpers.find_server_plan(api.client, Z, core=3, memory_gb=1000)
+        await plans.find_server_plan(api.client, Z, core=3, memory_gb=1000)
 
 
 async def test_every_os_type_finds_an_archive(api: Api) -> None:
-    for os_type, known in helpers.OS_TYPES.items():
-        archive = await helpers.find_archive_by_os_type(api.client, Z, os_type)
+    for os_type, known in lookup.OS_TYPES.items():
+        archive = await lookup.find_archive_by_os_type(api.client, Z, os_type)
         assert archive.scope == "shared" and set(known.tags) <= set(archive.tags)
     with pytest.raises(NoResultsError, match="unsupported ostype"):
-        await helpers.find_archive_by_os_type(api.client, Z, "windows")
+        await lookup.find_archive_by_os_type(api.client, Z, "windows")
 
 
 async def test_power_transitions_and_conflicts(api: Api) -> None:
@@ -158,7 +160,7 @@ async def test_power_transitions_and_conflicts(api: Api) -> None:
     with pytest.raises(CloudError) as again:
         await c.servers.boot(Z, sid)
     assert again.value.status == 409
-    up = await helpers.wait_server_up(c, Z, sid)
+    up = await power.wait_server_up(c, Z, sid)
     assert up.is_up and up.instance.status_changed_at is not None
     with pytest.raises(CloudError) as running:
         await c.servers.delete(Z, sid)
@@ -166,12 +168,12 @@ async def test_power_transitions_and_conflicts(api: Api) -> None:
     with pytest.raises(CloudError) as plan:
         await c.servers.change_plan(Z, sid, PlanChange(cpu=2, memory_mb=2048))
     assert plan.value.status == 409
-    down = await helpers.shutdown_server(c, Z, sid, force=True)
+    down = await power.shutdown_server(c, Z, sid, force=True)
     assert down.is_down
     with pytest.raises(CloudError) as stopped:
         await c.servers.shutdown(Z, sid)
     assert stopped.value.status == 409
-    assert (await helpers.boot_server(c, Z, sid)).is_up
+    assert (await power.boot_server(c, Z, sid)).is_up
 
 
 async def test_plan_change_gives_a_new_id(api: Api) -> None:
@@ -179,7 +181,7 @@ async def test_plan_change_gives_a_new_id(api: Api) -> None:
     sid = await make_server(api, "vs-001", tags=["keep"])
     disk = await c.disks.create(Z, DiskCreate(name="vs-001-disk001", size_mb=20480, server_id=sid))
     before = await c.servers.read(Z, sid)
-    new = await helpers.change_server_plan(c, Z, sid, PlanChange(cpu=4, memory_mb=8192))
+    new = await plans.change_server_plan(c, Z, sid, PlanChange(cpu=4, memory_mb=8192))
     assert new.id != sid
     assert new.tags == sorted(["keep", f"@previous-id={sid}"])
     assert (new.cpu, new.memory_gb) == (4, 8)
@@ -192,12 +194,12 @@ async def test_plan_change_gives_a_new_id(api: Api) -> None:
     with pytest.raises(CloudError) as gone:
         await c.servers.read(Z, sid)
     assert gone.value.is_not_found and gone.value.code == "not_found"
-    assert (await helpers.read_server(c, Z, sid)).id == new.id
+    assert (await lookup.read_server(c, Z, sid)).id == new.id
     assert (await c.disks.read(Z, disk.id)).server_id == new.id
-    again = await helpers.change_server_plan(c, Z, new.id, PlanChange(cpu=2, memory_mb=2048))
+    again = await plans.change_server_plan(c, Z, new.id, PlanChange(cpu=2, memory_mb=2048))
     assert [t for t in again.tags if t.startswith("@previous-id")] == [f"@previous-id={new.id}"]
     with pytest.raises(NoResultsError):
-        await helpers.read_server(c, Z, 999)
+        await lookup.read_server(c, Z, 999)
 
 
 async def test_disks_copy_edit_and_delete_with_server(api: Api) -> None:
@@ -207,7 +209,7 @@ async def test_disks_copy_edit_and_delete_with_server(api: Api) -> None:
     server = await c.servers.create(
         Z, ServerCreate(name="d-001", cpu=1, memory_mb=1024, connected_switches=[switch.id])
     )
-    archive = await helpers.find_archive_by_os_type(c, Z, "rockylinux")
+    archive = await lookup.find_archive_by_os_type(c, Z, "rockylinux")
     note = await c.notes.create("note-x", "#!/bin/sh\necho {{.Name}}\n")
     disk = await c.disks.create_with_config(
         Z,
@@ -223,7 +225,7 @@ async def test_disks_copy_edit_and_delete_with_server(api: Api) -> None:
         ),
     )
     assert disk.availability == "migrating" and disk.source_archive is not None
-    ready = await helpers.wait_disk_ready(c, Z, disk.id)
+    ready = await power.wait_disk_ready(c, Z, disk.id)
     assert ready.availability == "available" and ready.migrated_mb == ready.size_mb == 40960
     await c.notes.delete(note.id)
     extra = await c.disks.create(
@@ -314,9 +316,9 @@ async def test_elb_settings_hash_plan_and_health(api: Api) -> None:
     with pytest.raises(CloudError) as stale:
         await c.elb.update_settings(elb.id, settings, elb.settings_hash)
     assert stale.value.status == 409
-    after = await helpers.change_elb_plan(c, elb.id, 500)
+    after = await plans.change_elb_plan(c, elb.id, 500)
     assert after.plan == 500 and f"@previous-id={elb.id}" in after.tags
-    assert (await helpers.read_proxylb(c, elb.id)).id == after.id
+    assert (await lookup.read_proxylb(c, elb.id)).id == after.id
     with pytest.raises(CloudError) as bad:
         await c.elb.change_plan(elb.id, 123)
     assert bad.value.status == 400
@@ -370,13 +372,13 @@ async def test_router_bandwidth_change(api: Api) -> None:
     api.seed(NETWORK)
     router = (await c.internet.find(Z, by_names("rt1")))[0]
     assert router.band_width_mbps == 100 and router.switch is not None and router.switch.subnets
-    plans = [p.band_width_mbps for p in await c.internet_plans.find(Z)]
-    assert 250 in plans
+    offered = [p.band_width_mbps for p in await c.internet_plans.find(Z)]
+    assert 250 in offered
     await asyncio.sleep(0.002)
-    new = await helpers.change_router_bandwidth(c, Z, router.id, 250)
+    new = await plans.change_router_bandwidth(c, Z, router.id, 250)
     assert new.id != router.id and new.band_width_mbps == 250 and f"@previous-id={router.id}" in new.tags
     assert new.created_at is not None and router.created_at is not None and new.created_at > router.created_at
-    assert (await helpers.read_router(c, Z, router.id)).id == new.id
+    assert (await lookup.read_router(c, Z, router.id)).id == new.id
     with pytest.raises(CloudError) as bad:
         await c.internet.update_bandwidth(Z, new.id, 123)
     assert bad.value.status == 400 and "123" in bad.value.message

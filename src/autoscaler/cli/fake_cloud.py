@@ -11,264 +11,36 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..cloud.fake.listing import DEFAULT_TYPES, TYPES, list_rows, render_table
 from .cobra import Command, CommandError, Flag, Group
 from .flags import global_options
 
-Row = dict[str, Any]
-
-# type → (API path, list key, global?, columns); a column is (header, value of a wire view).
-Column = tuple[str, Callable[[Row], Any]]
-
-
-def _join(items: Any) -> str:
-    return ",".join(str(i) for i in items or [])
-
-
-def _nic_addresses(server: Row) -> str:
-    out = []
-    for nic in server.get("Interfaces") or []:
-        address = nic.get("IPAddress") or nic.get("UserIPAddress")
-        if address:
-            out.append(address)
-    return ",".join(out)
-
-
-def _plan(server: Row) -> str:
-    plan = server.get("ServerPlan") or {}
-    text = f"{plan.get('CPU', 0)}core/{int(plan.get('MemoryMB', 0)) // 1024}GB"
-    if plan.get("GPU"):
-        text += f"/{plan['GPU']}gpu"
-    if plan.get("Commitment") == "dedicatedcpu":
-        text += "/dedicated"
-    return text
-
-
-def _elb_servers(item: Row) -> str:
-    servers = ((item.get("Settings") or {}).get("ProxyLB") or {}).get("Servers") or []
-    return ",".join(
-        f"{s.get('IPAddress')}:{s.get('Port')}{'' if s.get('Enabled') else '(off)'}" for s in servers
-    )
-
-
-def _gslb_servers(item: Row) -> str:
-    servers = ((item.get("Settings") or {}).get("GSLB") or {}).get("Servers") or []
-    return ",".join(
-        f"{s.get('IPAddress')}{'' if str(s.get('Enabled')).lower() == 'true' else '(off)'}" for s in servers
-    )
-
-
-def _dns_records(item: Row) -> str:
-    records = ((item.get("Settings") or {}).get("DNS") or {}).get("ResourceRecordSets") or []
-    return ",".join(f"{r.get('Name')} {r.get('Type')} {r.get('RData')}" for r in records)
-
-
-def _lb_vips(item: Row) -> str:
-    parts = []
-    for vip in (item.get("Settings") or {}).get("LoadBalancer") or []:
-        servers = "+".join(s.get("IPAddress", "") for s in vip.get("Servers") or [])
-        parts.append(f"{vip.get('VirtualIPAddress')}:{vip.get('Port')}[{servers}]")
-    return ",".join(parts)
-
-
-def _subnet(item: Row) -> str:
-    subnets = item.get("Subnets") or ((item.get("Switch") or {}).get("Subnets")) or []
-    if subnets:
-        return f"{subnets[0].get('NetworkAddress')}/{subnets[0].get('NetworkMaskLen')}"
-    user = item.get("UserSubnet") or {}
-    return f"gw {user['DefaultRoute']}/{user.get('NetworkMaskLen')}" if user.get("DefaultRoute") else ""
-
-
-TYPES: dict[str, tuple[str, str, bool, list[Column]]] = {
-    "servers": (
-        "server",
-        "Servers",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("PLAN", _plan),
-            ("STATUS", lambda r: (r.get("Instance") or {}).get("Status", "")),
-            ("ADDRESSES", _nic_addresses),
-            ("DISKS", lambda r: len(r.get("Disks") or [])),
-            ("TAGS", lambda r: _join(r.get("Tags"))),
-            ("MODIFIED", lambda r: r.get("ModifiedAt", "")),
-        ],
-    ),
-    "disks": (
-        "disk",
-        "Disks",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("SIZE", lambda r: f"{int(r.get('SizeMB', 0)) // 1024}GB"),
-            ("PLAN", lambda r: (r.get("Plan") or {}).get("Name", "")),
-            ("AVAILABILITY", lambda r: r.get("Availability")),
-            ("SERVER", lambda r: (r.get("Server") or {}).get("ID", "")),
-        ],
-    ),
-    "switches": (
-        "switch",
-        "Switches",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("NICS", lambda r: r.get("ServerCount", 0)),
-            ("SUBNET", _subnet),
-            ("TAGS", lambda r: _join(r.get("Tags"))),
-        ],
-    ),
-    "routers": (
-        "internet",
-        "Internet",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("BANDWIDTH", lambda r: f"{r.get('BandWidthMbps')}Mbps"),
-            ("SUBNET", _subnet),
-            ("TAGS", lambda r: _join(r.get("Tags"))),
-            ("CREATED", lambda r: r.get("CreatedAt", "")),
-        ],
-    ),
-    "elbs": (
-        "commonserviceitem?" + json.dumps({"Filter": {"Provider.Class": "proxylb"}}),
-        "CommonServiceItems",
-        True,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("CLASS", lambda r: r.get("ServiceClass")),
-            (
-                "VIP",
-                lambda r: (
-                    (r.get("Status") or {}).get("VirtualIPAddress") or (r.get("Status") or {}).get("FQDN")
-                ),
-            ),
-            ("SERVERS", _elb_servers),
-            ("MODIFIED", lambda r: r.get("ModifiedAt", "")),
-        ],
-    ),
-    "gslbs": (
-        "commonserviceitem?" + json.dumps({"Filter": {"Provider.Class": "gslb"}}),
-        "CommonServiceItems",
-        True,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("FQDN", lambda r: (r.get("Status") or {}).get("FQDN")),
-            ("SERVERS", _gslb_servers),
-        ],
-    ),
-    "dns": (
-        "commonserviceitem?" + json.dumps({"Filter": {"Provider.Class": "dns"}}),
-        "CommonServiceItems",
-        True,
-        [("DNS ZONE", lambda r: r.get("Name")), ("RECORDS", _dns_records)],
-    ),
-    "load-balancers": (
-        "appliance?" + json.dumps({"Filter": {"Class": "loadbalancer"}}),
-        "Appliances",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("STATUS", lambda r: (r.get("Instance") or {}).get("Status", "")),
-            ("VIPS", _lb_vips),
-        ],
-    ),
-    "archives": (
-        "archive",
-        "Archives",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("SCOPE", lambda r: r.get("Scope")),
-            ("TAGS", lambda r: _join(r.get("Tags"))),
-        ],
-    ),
-    "server-plans": (
-        "product/server",
-        "ServerPlans",
-        False,
-        [
-            ("NAME", lambda r: r.get("Name")),
-            ("CPU", lambda r: r.get("CPU")),
-            ("MEMORY", lambda r: f"{int(r.get('MemoryMB', 0)) // 1024}GB"),
-            ("GPU", lambda r: r.get("GPU")),
-            ("GENERATION", lambda r: r.get("Generation")),
-            ("COMMITMENT", lambda r: r.get("Commitment")),
-        ],
-    ),
-    "router-plans": (
-        "product/internet",
-        "InternetPlans",
-        False,
-        [("NAME", lambda r: r.get("Name")), ("BANDWIDTH", lambda r: r.get("BandWidthMbps"))],
-    ),
-    "packet-filters": ("packetfilter", "PacketFilters", False, [("NAME", lambda r: r.get("Name"))]),
-    "cdroms": ("cdrom", "CDROMs", False, [("NAME", lambda r: r.get("Name"))]),
-    "icons": ("icon", "Icons", True, [("NAME", lambda r: r.get("Name"))]),
-    "notes": (
-        "note",
-        "Notes",
-        True,
-        [("NAME", lambda r: r.get("Name")), ("CLASS", lambda r: r.get("Class"))],
-    ),
-    "zones": (
-        "zone",
-        "Zones",
-        True,
-        [("NAME", lambda r: r.get("Name")), ("DESCRIPTION", lambda r: r.get("Description"))],
-    ),
-}
-# What `list` shows without a TYPE: everything a user or the autoscaler creates.
-DEFAULT_TYPES = ("servers", "disks", "switches", "routers", "elbs", "gslbs", "dns", "load-balancers")
+if TYPE_CHECKING:
+    from ..cloud.fake import Delays, FakeCloud
 
 STORE_FLAG_USAGE = "the fake cloud's store (default: $SAKURACLOUD_FAKE_STORE_PATH or a per-user file)"
 
 
 def _store_path(flag: str) -> Path:
-    from ..cloud.config import fake_store_path, options_from_env
+    from ..cloud.config import CloudOptions, fake_store_path
 
     if flag:
         return Path(os.path.expanduser(flag))
-    return fake_store_path(options_from_env())
+    return fake_store_path(CloudOptions(fake_store_path=os.environ.get("SAKURACLOUD_FAKE_STORE_PATH", "")))
 
 
-def _open(flag: str, delay: float = 0.0) -> Any:
+def _open(flag: str, delays: Delays | None = None) -> FakeCloud:
     from ..cloud.fake import FakeCloud, StoreError
 
     try:
-        return FakeCloud(_store_path(flag), delay=delay)
+        return FakeCloud(_store_path(flag), delays=delays)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
-
-
-def _rows(cloud: Any, kind: str, zones: list[str]) -> list[Row]:
-    """Wire views of one type, through the fake's own API handling (same finds, same views)."""
-    path, key, global_, _ = TYPES[kind]
-    op, _, query = path.partition("?")
-    rows: list[Row] = []
-    for zone in ["is1a"] if global_ else zones:
-        reply = cloud.app.dispatch("GET", f"/{zone}/api/cloud/1.1/{op}", query.encode(), b"")
-        for item in reply.body.get(key) or []:
-            if not global_:
-                item = {"ZoneName": zone, **item}
-            rows.append(item)
-    return rows
-
-
-def _table(kind: str, rows: list[Row]) -> str:
-    columns: list[Column] = [("ZONE", lambda r: r.get("ZoneName", "global")), ("ID", lambda r: r.get("ID"))]
-    columns += TYPES[kind][3]
-    cells = [[h for h, _ in columns]] + [
-        ["" if (v := f(r)) is None else str(v) for _, f in columns] for r in rows
-    ]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    return "\n".join(
-        "   ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    )
 
 
 def _run_list(**kw: Any) -> None:
@@ -291,7 +63,7 @@ def _run_list(**kw: Any) -> None:
                 )
             zones = [kw["zone"]]
         kinds = [kind] if kind else list(DEFAULT_TYPES)
-        data = {k: _rows(cloud, k, zones) for k in kinds}
+        data = {k: list_rows(cloud, k, zones) for k in kinds}
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -302,7 +74,7 @@ def _run_list(**kw: Any) -> None:
     blocks = []
     for k in kinds:
         if kind or data[k]:
-            blocks.append((f"{k}:\n" if not kind else "") + _table(k, data[k]))
+            blocks.append((f"{k}:\n" if not kind else "") + render_table(k, data[k]))
     click.echo(
         "\n\n".join(blocks) if blocks else "no resources (seed some with `autoscaler fake-cloud seed FILE`)"
     )
@@ -361,22 +133,29 @@ def _run_reset(**kw: Any) -> None:
 def _run_serve(**kw: Any) -> None:
     ctx = click.get_current_context()
     logger = global_options(ctx).logger().bind(("from", "autoscaler-fake-cloud"))
-    from ..cloud.config import parse_delay
+    from dataclasses import replace
+
+    from ..cloud.config import options_from_env
+    from ..cloud.fake import Delays
     from ..golang.duration import parse_duration
     from ..wire.http import AsgiServer, bind_tcp
 
-    delay_text = kw["delay"]
     try:
-        delay = (
-            parse_duration(delay_text)
-            if delay_text
-            else max(parse_delay(os.environ.get("SAKURACLOUD_FAKE_DELAY", "")), 0.0)
-        )
+        options = options_from_env()  # only the fake's delays can be invalid here
     except ValueError as exc:
-        raise CommandError(f'invalid argument "{delay_text}" for "--delay" flag: {exc}') from None
-    if delay < 0:
-        raise CommandError("--delay: must not be negative")
-    cloud = _open(kw["store"], delay)
+        raise CommandError(str(exc)) from None
+    delay_text = kw["delay"]
+    if delay_text:
+        # --delay stands in for SAKURACLOUD_FAKE_DELAY; the per-kind variables still refine it.
+        try:
+            general = parse_duration(delay_text)
+        except ValueError as exc:
+            raise CommandError(f'invalid argument "{delay_text}" for "--delay" flag: {exc}') from None
+        if general < 0:
+            raise CommandError("--delay: must not be negative")
+        options = replace(options, fake_delay=general)
+    delays = Delays.of(options)
+    cloud = _open(kw["store"], delays)
     try:
         try:
             sock = bind_tcp(kw["addr"])
@@ -389,7 +168,14 @@ def _run_serve(**kw: Any) -> None:
             server = AsgiServer(cloud.app, sock)
             await server.start()
             root = f"http://{server.address}"
-            logger.info("fake cloud started", address=server.address, store=cloud.store.path, delay=delay)
+            logger.info(
+                "fake cloud started",
+                address=server.address,
+                store=cloud.store.path,
+                delay_boot=delays.boot,
+                delay_shutdown=delays.shutdown,
+                delay_disk_copy=delays.disk_copy,
+            )
             click.echo(f"serving the fake SAKURA Cloud API: SAKURACLOUD_API_ROOT_URL={root}")
             try:
                 signal = await wait_for_signal()
@@ -452,7 +238,8 @@ serve_command = Command(
             type_name="duration",
             default="",
             show_default_as="",
-            usage="how long power changes and disk copies take (default: $SAKURACLOUD_FAKE_DELAY or 0)",
+            usage="how long power changes and disk copies take (default: $SAKURACLOUD_FAKE_DELAY or 0; "
+            "$SAKURACLOUD_FAKE_DELAY_BOOT, _SHUTDOWN, _DISK_COPY set one kind apart)",
         ),
     ],
     callback=_run_serve,

@@ -15,8 +15,8 @@ Entry points:
   (`client.elb.read(id_)`);
 - find conditions: `FindCondition`, `partial_match`, `exact_match`, `tags_and`, `scalar`,
   `by_id`, `by_names`, `by_tags`, `by_selector` (a resource selector's id + names + tags);
-- `helpers`: power/readiness waits, plan changes with `@previous-id` tags, reads with
-  previous-ID fallback, archive by OS type, server plan search;
+- `power`: boot, shutdown and readiness waits; `plans`: plan changes with `@previous-id`
+  tags and the server plan search; `lookup`: reads with previous-ID fallback, archive by OS type;
 - errors: `CloudError` (status, code, message), `CloudConnectionError`, `NoResultsError`,
   `WaitTimeout`, all `CloudClientError`; `message_of(exc)` is the text users are shown.
 """

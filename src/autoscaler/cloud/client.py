@@ -10,13 +10,16 @@
 store `SAKURACLOUD_FAKE_STORE_PATH` (or the per-user default). The code path is the same in
 both cases: every request is built, sent and parsed as HTTP.
 
-`client.timings` holds the wait/poll intervals the helpers use: upstream's real values, or
-short ones in fake mode.
+`open_client` decides once what depends on the kind of cloud, and the client only carries it:
+`client.timings` (the wait/poll intervals `cloud.power` uses and the setup grace cap the builtin
+scalers honour: upstream's real values, or short ones in fake mode) and whether requests are
+rate-limited (not against the in-process fake). Nothing above the client asks whether the cloud
+is fake.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 
 import httpx
@@ -42,6 +45,16 @@ class Timings:
     power_retry_interval: float = 20.0  # between first power requests answered "still creating"
     power_retry_timeout: float = 30 * 60.0
     power_rerequest_interval: float = 20.0  # between repeated boot/shutdown requests while waiting
+    # The longest a setup grace period lasts (None: as long as the definition asks), and what to
+    # call that limit in the RUNNING message when it cuts a wait short.
+    setup_grace_cap: float | None = None
+    setup_grace_cap_reason: str = "capped"
+
+    def setup_grace(self, seconds: int) -> float:
+        """How long a setup grace period of `seconds` really lasts."""
+        if self.setup_grace_cap is None:
+            return float(seconds)
+        return min(float(seconds), max(self.setup_grace_cap, 0.0))
 
 
 REAL_TIMINGS = Timings()
@@ -51,24 +64,36 @@ FAKE_TIMINGS = Timings(
     power_retry_interval=0.01,
     power_retry_timeout=1.0,
     power_rerequest_interval=0.01,
+    setup_grace_cap_reason="fake cloud",
 )
 
 
+def fake_timings(options: CloudOptions) -> Timings:
+    """The in-process fake's timings: short waits, and a setup grace period no longer than the
+    fake's boot delay (`SAKURACLOUD_FAKE_DELAY_BOOT`, by default `SAKURACLOUD_FAKE_DELAY`): a fake
+    server has no software to set up, the time it takes to come up stands for it."""
+    return replace(FAKE_TIMINGS, setup_grace_cap=options.with_defaults().fake_delay_boot)
+
+
 class CloudClient:
-    """The SAKURA Cloud IaaS API, one attribute per resource family."""
+    """The SAKURA Cloud IaaS API, one attribute per resource family.
+
+    Built by `open_client`, which picks `timings` and `rate_limit` for the kind of cloud; built
+    directly, it has upstream's real timings and rate limit unless told otherwise.
+    """
 
     def __init__(
         self,
         options: CloudOptions,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
-        timings: Timings | None = None,
-        rate_limit: bool | None = None,
+        timings: Timings = REAL_TIMINGS,
+        rate_limit: bool = True,
     ) -> None:
         self.options = options
         self.zones = options.zones
         self.default_zone = options.default_zone
-        self.timings = timings or (FAKE_TIMINGS if options.fake_mode else REAL_TIMINGS)
+        self.timings = timings
         self.caller = Caller(options, transport, rate_limit=rate_limit)
         z = options.default_zone
         c = self.caller
@@ -91,10 +116,6 @@ class CloudClient:
         self.routers = self.internet
         self.internet_plans = InternetPlanOps(c, z)
         self.load_balancers = LoadBalancerOps(c, z)
-
-    @property
-    def fake_mode(self) -> bool:
-        return self.options.fake_mode
 
     @classmethod
     def from_env(
@@ -133,6 +154,11 @@ def open_client(
 ) -> CloudClient:
     """A client for `options` (default: `CloudOptions.from_env()`); in fake mode, backed by the fake.
 
+    The one place that tells the kinds of cloud apart. The real API (any `api_root_url`, a
+    served fake included): upstream's timings, requests rate-limited. Fake mode: the fake's
+    short timings (`fake_timings`) and no client-side rate limit, as there is no service to
+    protect in-process. `timings` replaces the whole set chosen here.
+
     Opening the fake's store can fail (`autoscaler.cloud.fake.StoreError`): a corrupt or
     unwritable file is reported, never replaced.
     """
@@ -140,10 +166,11 @@ def open_client(
         options = CloudOptions.from_env()
     if not options.api_root_url:
         options = options.with_defaults()
-    if transport is not None or not options.fake_mode:
-        return CloudClient(options, transport, timings=timings)
-    from dataclasses import replace
+    if not options.fake_mode:
+        return CloudClient(options, transport, timings=timings or REAL_TIMINGS, rate_limit=True)
+    if transport is None:
+        from .fake import transport as fake_transport
 
-    from .fake import transport as fake_transport
-
-    return CloudClient(replace(options, api_root_url=FAKE_API_ROOT), fake_transport(options), timings=timings)
+        transport = fake_transport(options)
+        options = replace(options, api_root_url=FAKE_API_ROOT)
+    return CloudClient(options, transport, timings=timings or fake_timings(options), rate_limit=False)

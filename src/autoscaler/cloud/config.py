@@ -5,7 +5,8 @@ true:
 
 1. the environment (`options_from_env`): `SAKURA[CLOUD]_ACCESS_TOKEN`, `…_SECRET`,
    `SAKURACLOUD_API_ROOT_URL`, `SAKURACLOUD_DEFAULT_ZONE`, `SAKURACLOUD_ZONES`, retries,
-   timeouts, rate limit, trace, gzip, `SAKURACLOUD_FAKE_MODE`, `SAKURACLOUD_FAKE_STORE_PATH`;
+   timeouts, rate limit, trace, gzip, `SAKURACLOUD_FAKE_MODE`, `SAKURACLOUD_FAKE_STORE_PATH`, the
+   fake's delays (`SAKURACLOUD_FAKE_DELAY` and the `…_BOOT`, `…_SHUTDOWN`, `…_DISK_COPY` apart);
 2. a usacloud profile (`options_from_profile`): `~/.usacloud/<name>/config.json`, the name from
    the argument, `SAKURA_PROFILE` / `SAKURACLOUD_PROFILE` / `USACLOUD_PROFILE`, or
    `~/.usacloud/current`; the base directory from `SAKURA_PROFILE_DIR` (and its two older
@@ -19,6 +20,7 @@ dataclass: pass them around, never mutate them (`dataclasses.replace` makes a va
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -38,6 +40,11 @@ DEFAULT_RETRY_MAX = 10
 DEFAULT_RETRY_WAIT_MIN = 1
 DEFAULT_RETRY_WAIT_MAX = 64
 DEFAULT_PROFILE = "default"
+# The delay of each kind of fake transition; unset, each one is `SAKURACLOUD_FAKE_DELAY`.
+FAKE_DELAY = "SAKURACLOUD_FAKE_DELAY"
+FAKE_DELAY_BOOT = "SAKURACLOUD_FAKE_DELAY_BOOT"
+FAKE_DELAY_SHUTDOWN = "SAKURACLOUD_FAKE_DELAY_SHUTDOWN"
+FAKE_DELAY_DISK_COPY = "SAKURACLOUD_FAKE_DELAY_DISK_COPY"
 
 
 class ProfileError(ValueError):
@@ -65,7 +72,12 @@ class CloudOptions:
     trace_only_error: bool = False
     fake_mode: bool = False
     fake_store_path: str = ""
-    fake_delay: float = -1.0  # seconds a fake power/copy transition takes; < 0 = not set
+    # Seconds a fake transition takes; < 0 = not set. `with_defaults()` fills each specific
+    # delay that is not set with the general one (itself 0 when not set).
+    fake_delay: float = -1.0
+    fake_delay_boot: float = -1.0
+    fake_delay_shutdown: float = -1.0
+    fake_delay_disk_copy: float = -1.0
 
     @classmethod
     def from_env(
@@ -88,6 +100,7 @@ class CloudOptions:
 
     def with_defaults(self) -> CloudOptions:
         """A copy with every unset value replaced by the library default."""
+        general = max(self.fake_delay, 0.0)
         return replace(
             self,
             api_root_url=(self.api_root_url or DEFAULT_API_ROOT).rstrip("/"),
@@ -99,8 +112,15 @@ class CloudOptions:
             retry_wait_min=self.retry_wait_min or DEFAULT_RETRY_WAIT_MIN,
             retry_wait_max=self.retry_wait_max or DEFAULT_RETRY_WAIT_MAX,
             user_agent=self.user_agent or default_user_agent(),
-            fake_delay=max(self.fake_delay, 0.0),
+            fake_delay=general,
+            fake_delay_boot=_or_delay(self.fake_delay_boot, general),
+            fake_delay_shutdown=_or_delay(self.fake_delay_shutdown, general),
+            fake_delay_disk_copy=_or_delay(self.fake_delay_disk_copy, general),
         )
+
+
+def _or_delay(value: float, default: float) -> float:
+    return value if value >= 0 else default
 
 
 def default_user_agent(append: str | None = None) -> str:
@@ -120,7 +140,7 @@ def merge_options(*options: CloudOptions) -> CloudOptions:
             value = getattr(opt, f.name)
             if isinstance(value, bool):
                 merged[f.name] = merged.get(f.name, False) or value
-            elif f.name == "fake_delay":
+            elif f.name.startswith("fake_delay"):
                 if value >= 0:
                     merged[f.name] = value
             elif value:
@@ -148,21 +168,24 @@ def _int(env: Mapping[str, str], *names: str) -> int:
         return 0
 
 
-def parse_delay(text: str) -> float:
-    """`SAKURACLOUD_FAKE_DELAY`: a Go duration (`500ms`, `2s`) or plain seconds (`0.5`)."""
+def parse_delay(text: str, name: str = FAKE_DELAY) -> float:
+    """A fake delay variable (`name`): a Go duration (`500ms`, `2s`) or plain seconds (`0.5`);
+    -1 when empty. A negative value counts as 0; anything else is a ValueError naming `name`."""
     text = text.strip()
     if not text:
         return -1.0
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
-        pass
-    from ..golang.duration import parse_duration
+        from ..golang.duration import parse_duration
 
-    try:
-        return max(parse_duration(text), 0.0)
-    except ValueError as exc:
-        raise ValueError(f"SAKURACLOUD_FAKE_DELAY: {exc}") from None
+        try:
+            seconds = parse_duration(text)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    if not math.isfinite(seconds):
+        raise ValueError(f'{name}: not a finite number of seconds: "{text}"')
+    return max(seconds, 0.0)
 
 
 def options_from_env(env: Mapping[str, str] | None = None) -> CloudOptions:
@@ -188,7 +211,10 @@ def options_from_env(env: Mapping[str, str] | None = None) -> CloudOptions:
         trace_only_error=trace.lower() == "error",
         fake_mode=bool(env.get("SAKURACLOUD_FAKE_MODE", "")),
         fake_store_path=env.get("SAKURACLOUD_FAKE_STORE_PATH", ""),
-        fake_delay=parse_delay(env.get("SAKURACLOUD_FAKE_DELAY", "")),
+        fake_delay=parse_delay(env.get(FAKE_DELAY, ""), FAKE_DELAY),
+        fake_delay_boot=parse_delay(env.get(FAKE_DELAY_BOOT, ""), FAKE_DELAY_BOOT),
+        fake_delay_shutdown=parse_delay(env.get(FAKE_DELAY_SHUTDOWN, ""), FAKE_DELAY_SHUTDOWN),
+        fake_delay_disk_copy=parse_delay(env.get(FAKE_DELAY_DISK_COPY, ""), FAKE_DELAY_DISK_COPY),
     )
 
 

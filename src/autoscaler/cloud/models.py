@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import AliasPath, Field, field_validator
 
-from .wire import ID, StrFlag, StrNum, Tags, WireModel
+from .encoding import ID, StrFlag, StrNum, Tags, WireModel
 
 # --- small shared parts ----------------------------------------------------------------------
 

@@ -76,7 +76,7 @@ class Caller:
         options: CloudOptions,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
-        rate_limit: bool | None = None,
+        rate_limit: bool = True,
     ) -> None:
         self.options = options
         self.root = options.api_root_url.rstrip("/")
@@ -96,9 +96,8 @@ class Caller:
             headers=headers,
             timeout=float(options.http_request_timeout),
         )
-        # The in-process fake needs no protection from request floods (None = "unless fake mode").
-        limited = not options.fake_mode if rate_limit is None else rate_limit
-        self.limiter = RateLimiter(options.http_request_rate_limit if limited else 0)
+        # Off only where nothing needs protecting from a flood (`open_client` decides: the fake in-process).
+        self.limiter = RateLimiter(options.http_request_rate_limit if rate_limit else 0)
         # Upstream serialises every power request of the process; one client per process here.
         self.power_lock = asyncio.Lock()
         # Told (what failed, seconds until the next attempt) before each retry, so that a long

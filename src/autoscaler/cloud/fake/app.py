@@ -162,5 +162,5 @@ class FakeApp:
         request = Request(params=params, body=body, find=find)
         store = self.cloud.store
         with store.write() if route.writes else store.read() as tx:
-            ctx = Ctx(tx=tx, zone=zone, at=now(), delay=self.cloud.delay)
+            ctx = Ctx(tx=tx, zone=zone, at=now(), delays=self.cloud.delays)
             return route.handler(ctx, request)

@@ -3,16 +3,46 @@
 A power operation or a disk copy does not run in the background. The record remembers where
 it is going and when it gets there (`_power = {"target", "from", "since", "until"}`,
 `_ready_at`); every read computes the state for "now". So transitions survive restarts, work
-across processes, and need no timers.
+across processes, and need no timers. How long each kind takes is a `Delays`.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..config import CloudOptions
 
 Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Delays:
+    """Seconds each kind of transition takes: a boot (also a reset, and a load balancer's
+    start), a shutdown (also a forced power-off), a disk copy. 0 = at once."""
+
+    boot: float = 0.0
+    shutdown: float = 0.0
+    disk_copy: float = 0.0
+
+    @classmethod
+    def every(cls, seconds: float) -> Delays:
+        return cls(seconds, seconds, seconds)
+
+    @classmethod
+    def of(cls, options: CloudOptions) -> Delays:
+        """The delays fake-mode options ask for (`SAKURACLOUD_FAKE_DELAY` and its three refinements)."""
+        full = options.with_defaults()
+        return cls(full.fake_delay_boot, full.fake_delay_shutdown, full.fake_delay_disk_copy)
+
+    def clamped(self) -> Delays:
+        return Delays(max(self.boot, 0.0), max(self.shutdown, 0.0), max(self.disk_copy, 0.0))
+
+
+NO_DELAYS = Delays()
 
 
 def now() -> float:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .body import Body
-from .clock import rfc3339
+from .clock import NO_DELAYS, Delays, rfc3339
 from .errors import not_found
 from .query import Find
 from .store import GLOBAL, Tx
@@ -41,7 +41,7 @@ class Ctx:
     tx: Tx
     zone: str  # the zone in the URL
     at: float  # "now" for this request
-    delay: float  # seconds a power transition / disk copy takes
+    delays: Delays = NO_DELAYS  # how long power transitions and disk copies take
     views: Views = field(init=False)
 
     def __post_init__(self) -> None:

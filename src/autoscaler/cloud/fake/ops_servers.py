@@ -285,7 +285,7 @@ def boot(ctx: Ctx, req: Request) -> Reply:
     user_data = variables.obj("CloudInit").text("UserData")
     server["_user_data"] = user_data
     _host(ctx, server)
-    start_power(server, "up", status(server) or "down", ctx.at, ctx.delay)
+    start_power(server, "up", status(server) or "down", ctx.at, ctx.delays.boot)
     ctx.tx.put("Server", ctx.zone, server)
     return done()
 
@@ -296,7 +296,7 @@ def shutdown(ctx: Ctx, req: Request) -> Reply:
     if in_transition(server) or status(server) != "up":
         raise conflict(f"Server[ID:{server['ID']}] is not running")
     req.body.flag("Force")  # validated; a fake power-off takes as long as a shutdown
-    start_power(server, "down", "up", ctx.at, ctx.delay)
+    start_power(server, "down", "up", ctx.at, ctx.delays.shutdown)
     ctx.tx.put("Server", ctx.zone, server)
     return done()
 
@@ -306,7 +306,7 @@ def reset(ctx: Ctx, req: Request) -> Reply:
     server = settle(ctx.get("Server", int_param(req, "id", "Server")), ctx.at)
     if in_transition(server) or status(server) != "up":
         raise conflict(f"Server[ID:{server['ID']}] is not running")
-    start_power(server, "up", "up", ctx.at, ctx.delay)
+    start_power(server, "up", "up", ctx.at, ctx.delays.boot)
     ctx.tx.put("Server", ctx.zone, server)
     return done()
 

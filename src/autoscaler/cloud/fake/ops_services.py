@@ -396,7 +396,7 @@ def new_load_balancer(
             "Switch": {"ID": switch_id, "Scope": "user"},
         }
     ]
-    start_power(lb, "up", "down", ctx.at, ctx.delay)
+    start_power(lb, "up", "down", ctx.at, ctx.delays.boot)
     return lb
 
 

@@ -96,7 +96,7 @@ def _new_disk(ctx: Ctx, body: Body) -> Record:
         disk["ConnectionOrder"] = len(attached) + 1
     disk["ID"] = pool.next_id(ctx.tx)
     ctx.stamp_new(disk)
-    disk["_ready_at"] = ctx.at + ctx.delay
+    disk["_ready_at"] = ctx.at + ctx.delays.disk_copy
     return settle(disk, ctx.at)
 
 

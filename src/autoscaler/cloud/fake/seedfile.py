@@ -262,7 +262,7 @@ class _Seeder:
             raise ApiError(
                 404, "not_found", f"zone {zone!r} is not served (zones: {', '.join(sorted(zones))})"
             )
-        return Ctx(tx=self.tx, zone=zone, at=self.at, delay=0.0)
+        return Ctx(tx=self.tx, zone=zone, at=self.at)
 
     def count(self, kind: str) -> None:
         self.created[kind] = self.created.get(kind, 0) + 1
@@ -347,7 +347,7 @@ class _Seeder:
         self.count("routers")
 
     def _plain(self, kind: str, zone: str, record: Record) -> None:
-        ctx = self.ctx(zone) if zone else Ctx(tx=self.tx, zone=GLOBAL, at=self.at, delay=0.0)
+        ctx = self.ctx(zone) if zone else Ctx(tx=self.tx, zone=GLOBAL, at=self.at)
         record["ID"] = pool.next_id(self.tx)
         record.setdefault("Icon", {})
         ctx.stamp_new(record)
@@ -447,7 +447,7 @@ class _Seeder:
             "Server": {"ID": server["ID"]},
         }
         if disk.os_type:
-            from ..helpers import OS_TYPES
+            from ..lookup import OS_TYPES
 
             known = OS_TYPES.get(disk.os_type)
             if known is None:

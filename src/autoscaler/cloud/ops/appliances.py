@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from ..encoding import flag_text, number_text
 from ..models import LBHealthCheck, LBServer, LBStatus, LBVirtualIP, LoadBalancer
-from ..wire import flag_text, number_text
 from .base import FindOps
 
 PATH = "appliance"

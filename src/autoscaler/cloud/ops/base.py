@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ..conditions import FindCondition
+from ..encoding import WireModel
 from ..errors import CloudClientError
 from ..transport import Caller
-from ..wire import WireModel
 
 M = TypeVar("M", bound=WireModel)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..encoding import ref
 from ..models import CDROM, Archive, AuthStatus, Icon, Note, PrivateHost
-from ..wire import ref
 from .base import FindOps, GlobalFindOps, Ops
 
 

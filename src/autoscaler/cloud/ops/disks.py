@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..encoding import ref
 from ..models import Disk
-from ..wire import ref
 from .base import FindOps
 
 DISK_PLAN_SSD = 4

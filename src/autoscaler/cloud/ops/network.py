@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..encoding import ref
 from ..models import Interface, Internet, InternetPlan, PacketFilter, Switch
-from ..wire import ref
 from .base import FindOps
 
 

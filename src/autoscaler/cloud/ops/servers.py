@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..encoding import ref
 from ..models import Server, ServerPlan
-from ..wire import ref
 from .base import FindOps
 
 SHARED = "shared"  # a `connected_switches` entry for the shared segment

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from ..encoding import flag_text, number_text, ref
 from ..models import (
     DNS,
     GSLB,
@@ -25,7 +26,6 @@ from ..models import (
     ProxyLBServer,
     ProxyLBSettings,
 )
-from ..wire import flag_text, number_text, ref
 from .base import GlobalFindOps, payload
 
 PATH = "commonserviceitem"

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from ...cloud.client import CloudClient
 from ...cloud.errors import message_of
-from ...cloud.helpers import read_proxylb
+from ...cloud.lookup import read_proxylb
 from ...cloud.models import ProxyLB
 from ...proto import handler_pb2 as pb
 from ..config.problems import Invalid, Problem, classify, invalid, prefix_all

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from ...cloud.client import CloudClient
 from ...cloud.errors import message_of
-from ...cloud.helpers import read_server
+from ...cloud.lookup import read_server
 from ...cloud.models import Server
 from ...proto import handler_pb2 as pb
 from ..config.decode import GoBool

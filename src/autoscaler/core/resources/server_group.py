@@ -9,9 +9,10 @@ from typing import Any, ClassVar
 from ...cloud.client import CloudClient
 from ...cloud.conditions import FindCondition
 from ...cloud.errors import message_of
-from ...cloud.helpers import find_archive_by_os_type, find_server_plan
+from ...cloud.lookup import find_archive_by_os_type
 from ...cloud.models import Server
 from ...cloud.ops.base import FindResult
+from ...cloud.plans import find_server_plan
 from ...golang.fmt import sprintf
 from ...proto import handler_pb2 as pb
 from ..config.decode import GoBool, StrictModel

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...cloud.client import CloudClient
-from ...cloud.helpers import change_elb_plan
-from ...cloud.wire import to_id
+from ...cloud.encoding import to_id
+from ...cloud.plans import change_elb_plan
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter
 from .grace import grace_sleep

@@ -10,14 +10,9 @@ from ...golang.duration import go_duration
 
 
 def grace_for(client: CloudClient, seconds: int) -> float:
-    """How long the setup grace period really lasts.
-
-    On the fake cloud there is no software to set up on a server that just came up, so the
-    wait is cut to the fake's own transition time (`SAKURACLOUD_FAKE_DELAY`, default 0).
-    """
-    if not client.fake_mode:
-        return float(seconds)
-    return min(float(seconds), max(client.options.fake_delay, 0.0))
+    """How long the setup grace period really lasts: the client's timings may cap it (in fake
+    mode, to the fake's boot delay)."""
+    return client.timings.setup_grace(seconds)
 
 
 async def grace_sleep(client: CloudClient, seconds: int, running: Callable[[str], Awaitable[None]]) -> None:
@@ -25,6 +20,7 @@ async def grace_sleep(client: CloudClient, seconds: int, running: Callable[[str]
     if seconds <= 0:
         return
     wait = grace_for(client, seconds)
-    note = "" if wait == seconds else f" (fake cloud: {go_duration(wait)})"
+    reason = client.timings.setup_grace_cap_reason
+    note = "" if wait == seconds else f" ({reason}: {go_duration(wait)})"
     await running(f"waiting for setup to complete: setup_grace_period={seconds}{note}")
     await asyncio.sleep(wait)

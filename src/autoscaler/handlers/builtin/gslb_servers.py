@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ...cloud.encoding import to_id
 from ...cloud.models import GSLB, GSLBServer
-from ...cloud.wire import to_id
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
 from .parents import ParentServersHandler, first_nic_checks, go_bool, nic_ips

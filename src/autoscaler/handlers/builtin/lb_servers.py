@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ...cloud.encoding import to_id
 from ...cloud.models import LBHealthCheck, LBServer, LBVirtualIP, LoadBalancer
-from ...cloud.wire import to_id
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
 from .parents import ParentServersHandler, go_bool, nic_ips

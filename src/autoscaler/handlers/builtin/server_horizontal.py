@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ...cloud.client import CloudClient
-from ...cloud.helpers import boot_server, shutdown_server, wait_disk_ready
+from ...cloud.encoding import to_id
 from ...cloud.ops.disks import DiskCreate, DiskEdit, disk_plan_id
 from ...cloud.ops.servers import SHARED, ServerCreate
-from ...cloud.wire import to_id
+from ...cloud.power import boot_server, shutdown_server, wait_disk_ready
 from ...golang.template import render
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ...cloud.client import CloudClient
-from ...cloud.helpers import boot_server, change_server_plan, shutdown_server
+from ...cloud.encoding import to_id
 from ...cloud.ops.servers import PlanChange
-from ...cloud.wire import to_id
+from ...cloud.plans import change_server_plan
+from ...cloud.power import boot_server, shutdown_server
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, Reporter
 from .grace import grace_sleep

@@ -17,8 +17,8 @@ from autoscaler.cloud import (
     tags_and,
 )
 from autoscaler.cloud.conditions import escape
+from autoscaler.cloud.encoding import number_text, parse_flag, parse_number, to_id, wire_name
 from autoscaler.cloud.models import LoadBalancer, ProxyLB, Server, proxylb_plan
-from autoscaler.cloud.wire import number_text, parse_flag, parse_number, to_id, wire_name
 
 
 def test_wire_names() -> None:
