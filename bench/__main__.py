@@ -11,6 +11,7 @@ BENCHMARKS = {
     "bench.core_latency": "Core: Up→DONE latency of a sync job on the fake cloud",
     "bench.inputs_http": "webhook inputs: latency and requests/s of /up",
     "bench.cloud_concurrency": "cloud client shared by concurrent tasks: request rate, limit on vs off",
+    "bench.group_capacity": "time to capacity: 4 new ServerGroup members, parallelism 1 vs 4",
 }
 
 

@@ -284,3 +284,14 @@ def test_string_or_file_user_home_is_an_error() -> None:
 def test_missing_file() -> None:
     with pytest.raises(DecodeError, match=r"opening configuration file failed: /nonexistent\.yaml error"):
         load_config("/nonexistent.yaml")
+
+
+@pytest.mark.parametrize("value", ["2.5", "many"])
+def test_parallelism_must_be_an_integer(value: str) -> None:
+    text = f"resources:\n  - type: ServerGroup\n    zone: is1a\n    parallelism: {value}\n"
+    assert error(text).startswith("conf.yaml:4:18: resources[0].parallelism: cannot unmarshal ")
+
+
+def test_parallelism_is_a_group_key_only() -> None:
+    text = "resources:\n  - type: Server\n    selector: {names: [a]}\n    parallelism: 2\n"
+    assert error(text) == 'conf.yaml:4:5: resources[0].parallelism: unknown field "parallelism"'

@@ -193,3 +193,18 @@ def test_handlers_config_unknown_names() -> None:
         "resources: []\nautoscaler:\n  handlers_config:\n    handlers: {foo: {}, elb-vertical-scaler: {}}\n"
     )
     assert [p.text for p in handlers_config_problems(config)] == ["invalid key: foo"]
+
+
+@pytest.mark.parametrize("value", ["0", "-2"])
+async def test_parallelism_below_one_is_refused(value: str) -> None:
+    text = f"resources:\n  - type: ServerGroup\n    zone: is1a\n    parallelism: {value}\n    template: {{plan: {{}}}}\n"
+    assert await problems(text) == ["resource=ServerGroup parallelism: min=1"]
+
+
+async def test_parallelism_defaults_to_one_and_only_a_group_has_it() -> None:
+    group = load_text("resources:\n  - type: ServerGroup\n    zone: is1a\n").definitions[0]
+    assert isinstance(group, ServerGroupDef) and (group.parallelism, group.parallelism_limit) == (1, 1)
+    four = load_text("resources:\n  - type: ServerGroup\n    zone: is1a\n    parallelism: 4\n").definitions[0]
+    assert four.parallelism_limit == 4
+    server = load_text("resources:\n  - type: Server\n    selector: {names: [a]}\n").definitions[0]
+    assert server.parallelism_limit == 1

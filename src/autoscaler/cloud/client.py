@@ -69,10 +69,18 @@ FAKE_TIMINGS = Timings(
 
 
 def fake_timings(options: CloudOptions) -> Timings:
-    """The in-process fake's timings: short waits, and a setup grace period no longer than the
-    fake's boot delay (`SAKURACLOUD_FAKE_DELAY_BOOT`, by default `SAKURACLOUD_FAKE_DELAY`): a fake
-    server has no software to set up, the time it takes to come up stands for it."""
-    return replace(FAKE_TIMINGS, setup_grace_cap=options.with_defaults().fake_delay_boot)
+    """The fake's timings: short waits, and a setup grace period no longer than the fake's boot
+    delay (`SAKURACLOUD_FAKE_DELAY_BOOT`, by default `SAKURACLOUD_FAKE_DELAY`): a fake server has
+    no software to set up, the time it takes to come up stands for it.
+
+    Waits poll about ten times per transition (the shortest non-zero delay / 10, at least
+    10 ms), the proportion upstream's 5 s interval has to a real boot: polling much faster only
+    spends the request rate limit that several members of one job share.
+    """
+    full = options.with_defaults()
+    delays = [d for d in (full.fake_delay_boot, full.fake_delay_shutdown, full.fake_delay_disk_copy) if d > 0]
+    poll = max(FAKE_TIMINGS.poll_interval, min(delays) / 10) if delays else FAKE_TIMINGS.poll_interval
+    return replace(FAKE_TIMINGS, setup_grace_cap=full.fake_delay_boot, poll_interval=min(poll, 5.0))
 
 
 class CloudClient:
@@ -154,20 +162,26 @@ def open_client(
 ) -> CloudClient:
     """A client for `options` (default: `CloudOptions.from_env()`); in fake mode, backed by the fake.
 
-    The one place that tells the kinds of cloud apart. The real API (any `api_root_url`, a
-    served fake included): upstream's timings, requests rate-limited. Fake mode: the fake's
-    short timings (`fake_timings`) and no client-side rate limit, as there is no service to
-    protect in-process. `timings` replaces the whole set chosen here.
+    The one place that tells the kinds of cloud apart. The real API (any `api_root_url`):
+    upstream's timings, requests rate-limited. Fake mode: the fake's short timings
+    (`fake_timings`) and no client-side rate limit, as there is no service to protect
+    in-process — or, with `api_root_url` set (a fake served by `fake-cloud serve`), the fake's
+    timings over real HTTP with the rate limit. `timings` replaces the whole set chosen here.
 
     Opening the fake's store can fail (`autoscaler.cloud.fake.StoreError`): a corrupt or
     unwritable file is reported, never replaced.
     """
     if options is None:
         options = CloudOptions.from_env()
+    served_fake = options.fake_mode and bool(options.api_root_url) and transport is None
     if not options.api_root_url:
         options = options.with_defaults()
     if not options.fake_mode:
         return CloudClient(options, transport, timings=timings or REAL_TIMINGS, rate_limit=True)
+    if served_fake:
+        # Fake mode pointed at `fake-cloud serve`: real HTTP and the rate limit (a service on the
+        # other end), with the fake's short timings.
+        return CloudClient(options, None, timings=timings or fake_timings(options), rate_limit=True)
     if transport is None:
         from .fake import transport as fake_transport
 

@@ -3,6 +3,10 @@ PreHandle, Handle (every handler, in order), refresh from the cloud, PostHandle.
 
 The first error anywhere fails the job. A job is "handled" (DONE rather than DONE_NOOP) as
 soon as any handler reports RUNNING or DONE. Every event goes to the job's reporter.
+
+With a definition's `parallelism` above 1 (ServerGroup), up to that many resources go through
+their steps at once; they start in order, the first error stops starting more, the started ones
+finish, and the job fails with every error.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from ..cloud.errors import message_of
+from ..golang.errors import multierror
 from ..handlers.contract import HandleRequest, HandleResponse, PostHandleRequest, Step
 from ..log import Logger
 from .handler_refs import HANDLED, HandlerRef
 from .job import DONE, DONE_NOOP, FAILED, RUNNING, Job
 from .reporter import JobReporter
 from .request import RequestInfo
-from .resources.computed import Computed, Resource, handle_result
+from .resources.computed import NOOP, Computed, Resource, handle_result
 
 PROGRESS_INTERVAL = 30.0
 
@@ -34,7 +39,16 @@ class JobRun:
     logger: Logger  # carries request, source, resource
     handlers: Sequence[HandlerRef]
     resources: Callable[[], Awaitable[Sequence[Resource]]]  # computes the definition's resources
+    parallelism: int = 1  # how many resources at once
     handled: bool = False
+
+
+class ResourceErrors(Exception):
+    """Several resources of one job failed; `str()` lists them all (go-multierror's text)."""
+
+    def __init__(self, errors: Sequence[BaseException]) -> None:
+        self.errors = list(errors)
+        super().__init__(multierror([message_of(e) or type(e).__name__ for e in self.errors]).rstrip("\n"))
 
 
 class Orchestrator:
@@ -48,8 +62,12 @@ class Orchestrator:
         self.reporter.running(run.job, run.logger)
         try:
             async with self._progress(run):
-                for resource in await run.resources():
-                    await self._handle_resource(run, resource)
+                resources = await run.resources()
+                if run.parallelism > 1 and len(resources) > 1:
+                    await self._handle_in_parallel(run, resources)
+                else:
+                    for resource in resources:
+                        await self._handle_resource(run, resource)
         except Exception as exc:
             run.job.status = FAILED
             self.reporter.finished(run.job, FAILED, message_of(exc) or type(exc).__name__, run.logger)
@@ -76,8 +94,50 @@ class Orchestrator:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _handle_resource(self, run: JobRun, resource: Resource) -> None:
-        computed = await resource.compute(refresh=False)
+    async def _handle_in_parallel(self, run: JobRun, resources: Sequence[Resource]) -> None:
+        slots = asyncio.Semaphore(run.parallelism)
+        failures: dict[int, BaseException] = {}
+        started: list[asyncio.Task[None]] = []
+
+        async def one(position: int, resource: Resource, computed: Computed, slot: bool) -> None:
+            try:
+                await self._handle_resource(run, resource, computed)
+            except Exception as exc:
+                failures[position] = exc
+            finally:
+                if slot:
+                    slots.release()
+
+        try:
+            for position, resource in enumerate(resources):
+                computed = await resource.compute(refresh=False)
+                # Only members being created or deleted count against the limit: an unchanged
+                # one changes nothing in the cloud and passes alongside.
+                slot = computed.instruction != NOOP
+                if slot:
+                    await slots.acquire()
+                if failures:
+                    if slot:
+                        slots.release()
+                    break
+                started.append(asyncio.create_task(one(position, resource, computed, slot)))
+            await asyncio.gather(*started)
+        except asyncio.CancelledError:
+            # The job itself is being cancelled (shutdown): so is every member still running.
+            for task in started:
+                task.cancel()
+            await asyncio.gather(*started, return_exceptions=True)
+            raise
+        if len(failures) == 1:
+            raise next(iter(failures.values()))
+        if failures:
+            raise ResourceErrors([failures[p] for p in sorted(failures)])
+
+    async def _handle_resource(
+        self, run: JobRun, resource: Resource, computed: Computed | None = None
+    ) -> None:
+        if computed is None:
+            computed = await resource.compute(refresh=False)
         zone = computed.zone or "global"
         logger = _resource_logger(run.logger, computed, zone)
         request = run.request

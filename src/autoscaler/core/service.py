@@ -91,6 +91,7 @@ class CoreState:
                 logger=logger,
                 handlers=self.handlers(),
                 resources=lambda: definition.resources(self.cloud.client, info),
+                parallelism=definition.parallelism_limit,
             )
             task = asyncio.create_task(self.orchestrator.run(run), name=f"job {name}")
             job.task = task

@@ -108,6 +108,9 @@ class Stack:
     dir: Path
     procs: list[Proc] = field(default_factory=list)
     seeded_at: float = 0.0
+    # Set by serve_cloud: every process started afterwards reaches the fake over HTTP.
+    api_root: str = ""
+    delays: dict[str, str] = field(default_factory=dict)
 
     @property
     def store(self) -> Path:
@@ -120,11 +123,33 @@ class Stack:
             "SAKURACLOUD_FAKE_MODE": "1",
             "SAKURACLOUD_FAKE_STORE_PATH": str(self.store),
             "PYTHONUNBUFFERED": "1",
+            **self.delays,
+            **(
+                {
+                    "SAKURACLOUD_API_ROOT_URL": self.api_root,
+                    "SAKURACLOUD_ACCESS_TOKEN": "token",
+                    "SAKURACLOUD_ACCESS_TOKEN_SECRET": "secret",
+                    "SAKURACLOUD_API_REQUEST_RATE_LIMIT": "1000",
+                }
+                if self.api_root
+                else {}
+            ),
         }
 
     @property
     def core_socket(self) -> Path:
         return self.dir / "core.sock"
+
+    def serve_cloud(self, **delays: float) -> Proc:
+        """Serve the fake cloud over HTTP (`fake-cloud serve`) with these delays in seconds
+        (`boot=0.5` -> SAKURACLOUD_FAKE_DELAY_BOOT); later processes use it in fake mode."""
+        self.delays = {f"SAKURACLOUD_FAKE_DELAY_{k.upper()}": str(v) for k, v in delays.items()}
+        proc = self.start("fake-cloud", "fake-cloud", "serve", "--addr", "127.0.0.1:0")
+        proc.wait_log("SAKURACLOUD_API_ROOT_URL=")
+        found = re.search(r"SAKURACLOUD_API_ROOT_URL=(\S+)", proc.log())
+        assert found is not None
+        self.api_root = found.group(1)
+        return proc
 
     def seed(self, text: str) -> None:
         path = self.dir / "seed.yaml"

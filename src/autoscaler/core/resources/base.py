@@ -19,6 +19,11 @@ class DefinitionBase(StrictModel):
     DEFAULT_GRACE: ClassVar[int] = 0
 
     @property
+    def parallelism_limit(self) -> int:
+        """How many of a job's resources may be handled at once (1: one after another)."""
+        return 1
+
+    @property
     def grace(self) -> int:
         """Seconds handlers wait after bringing a server up; 0 means the type's default."""
         return self.setup_grace_period or self.DEFAULT_GRACE

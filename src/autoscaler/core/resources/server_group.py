@@ -51,6 +51,8 @@ class ServerGroupDef(DefinitionBase):
     template: Template | None = None
     shutdown_force: GoBool = False
     parent: ParentDef | None = None
+    # Beyond upstream: how many members one job creates or deletes at once (1 = upstream's order).
+    parallelism: int = 1
 
     def own_rules(self, rules: Rules, zones: tuple[str, ...]) -> None:
         zone_ok = zone_rule(zones)
@@ -74,11 +76,16 @@ class ServerGroupDef(DefinitionBase):
             minimum(self.max_size, 0),
             None if self.max_size >= self.min_size else "gtecsfield=MinSize",
         )
+        rules.field("parallelism", minimum(self.parallelism, 1))
         if rules.field("template", None if self.template is not None else "required"):
             assert self.template is not None
             self.template.struct_rules(rules)
         if self.parent is not None:
             self.parent.rules(rules)
+
+    @property
+    def parallelism_limit(self) -> int:
+        return self.parallelism
 
     @property
     def name_prefix(self) -> str:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ...cloud.client import CloudClient
 from ...proto import handler_pb2 as pb
 from ..contract import Handler, HandleRequest, PostHandleRequest, Reporter
@@ -34,6 +36,9 @@ class ParentServersHandler(Handler):
 
     def __init__(self, client: CloudClient) -> None:
         self.client = client
+        # A parent's member list is read, changed and written back whole: members of one job
+        # handled in parallel take turns, or one would overwrite (or be refused for) another's.
+        self._parent_lock = asyncio.Lock()
 
     def _target(self, resource: pb.Resource) -> pb.Server | pb.ServerGroupInstance | None:
         kind = resource.WhichOneof("resource")
@@ -52,14 +57,16 @@ class ParentServersHandler(Handler):
         target = self._target(request.desired)
         if target is not None and request.instruction == pb.UPDATE and isinstance(target, pb.Server):
             await reporter.accepted()
-            await self.attach(target, False, reporter)
+            async with self._parent_lock:
+                await self.attach(target, False, reporter)
         elif (
             target is not None
             and request.instruction == pb.DELETE
             and isinstance(target, pb.ServerGroupInstance)
         ):
             await reporter.accepted()
-            await self.remove(target, reporter)
+            async with self._parent_lock:
+                await self.remove(target, reporter)
         else:
             await reporter.ignored()
 
@@ -71,10 +78,12 @@ class ParentServersHandler(Handler):
             and isinstance(target, pb.ServerGroupInstance)
         ):
             await reporter.accepted()
-            await self.add(target, reporter)
+            async with self._parent_lock:
+                await self.add(target, reporter)
         elif target is not None and request.result == Result.UPDATED and isinstance(target, pb.Server):
             await reporter.accepted()
-            await self.attach(target, True, reporter)
+            async with self._parent_lock:
+                await self.attach(target, True, reporter)
         else:
             await reporter.ignored()
 
