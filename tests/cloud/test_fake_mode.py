@@ -75,3 +75,20 @@ async def test_the_setup_grace_follows_the_timings_and_says_why_it_is_short(tmp_
         await grace_sleep(client, 60, running)
         await grace_sleep(client, 0, running)  # no grace period: nothing said, no wait
     assert said == ["waiting for setup to complete: setup_grace_period=60 (fake cloud: 20ms)"]
+
+
+async def test_fake_mode_with_an_api_root_talks_http_with_the_fakes_timings() -> None:
+    options = CloudOptions(fake_mode=True, api_root_url="http://127.0.0.1:9/cloud", fake_delay_boot=2.0)
+    options = options.with_defaults()
+    async with open_client(options) as client:
+        assert client.options.api_root_url == "http://127.0.0.1:9/cloud"  # not the in-process fake
+        assert client.caller.limiter.interval == 0.1  # a served fake is a service: 10 per second
+        assert client.timings.poll_interval == pytest.approx(0.2)  # the 2 s boot / 10
+        assert client.timings.setup_grace_cap == 2.0
+
+
+def test_fake_polls_about_ten_times_per_transition() -> None:
+    assert fake_timings(CloudOptions(fake_mode=True)).poll_interval == FAKE_TIMINGS.poll_interval
+    shortest = CloudOptions(fake_mode=True, fake_delay_boot=3.0, fake_delay_shutdown=0.5)
+    assert fake_timings(shortest).poll_interval == pytest.approx(0.05)
+    assert fake_timings(CloudOptions(fake_mode=True, fake_delay=600)).poll_interval == 5.0

@@ -24,7 +24,7 @@ from types import TracebackType
 
 import httpx
 
-from .config import CloudOptions
+from .config import DEFAULT_API_ROOT, CloudOptions
 from .ops.appliances import LoadBalancerOps
 from .ops.catalog import ArchiveOps, AuthStatusOps, CDROMOps, IconOps, NoteOps, PrivateHostOps
 from .ops.disks import DiskOps
@@ -173,7 +173,12 @@ def open_client(
     """
     if options is None:
         options = CloudOptions.from_env()
-    served_fake = options.fake_mode and bool(options.api_root_url) and transport is None
+    # (The real API's root is what "no root given" becomes once defaults are filled in.)
+    served_fake = (
+        options.fake_mode
+        and transport is None
+        and options.api_root_url.rstrip("/") not in ("", DEFAULT_API_ROOT)
+    )
     if not options.api_root_url:
         options = options.with_defaults()
     if not options.fake_mode:
