@@ -148,7 +148,7 @@ def test_serve_answers_any_http_client(tmp_path: Path) -> None:
         code = server.stop()
     assert code == 0
     stderr = server.process.stderr.read() if server.process.stderr else ""
-    assert 'msg="fake cloud started"' in stderr and "signal=SIGTERM" in stderr
+    assert 'msg="fake cloud started"' in stderr and 'msg="shutting down"' in stderr
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ def _run_serve(**kw: Any) -> None:
     from ..cloud.config import options_from_env
     from ..cloud.fake import Delays
     from ..golang.duration import parse_duration
-    from ..wire.http import AsgiServer, bind_tcp
+    from ..wire.http import bind_tcp
 
     try:
         options = options_from_env()  # only the fake's delays can be invalid here
@@ -163,25 +163,13 @@ def _run_serve(**kw: Any) -> None:
             raise CommandError(f"--addr: {exc}") from None
 
         async def main() -> None:
-            from ..wire.server import wait_for_signal
+            from ..cloud.fake.server import FakeCloudServer
+            from ..wire.server import run_until_signal
 
-            server = AsgiServer(cloud.app, sock)
-            await server.start()
-            root = f"http://{server.address}"
-            logger.info(
-                "fake cloud started",
-                address=server.address,
-                store=cloud.store.path,
-                delay_boot=delays.boot,
-                delay_shutdown=delays.shutdown,
-                delay_disk_copy=delays.disk_copy,
-            )
+            server = FakeCloudServer(cloud, sock, delays, logger)
+            root = f"http://{server.http.address}"
             click.echo(f"serving the fake SAKURA Cloud API: SAKURACLOUD_API_ROOT_URL={root}")
-            try:
-                signal = await wait_for_signal()
-                logger.info("shutting down", signal=signal)
-            finally:
-                await server.stop()
+            await run_until_signal(server, grace=0.0)
 
         asyncio.run(main())
     finally:

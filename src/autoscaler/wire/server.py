@@ -250,12 +250,6 @@ class StopSignals:
         self._force.append(callback)
 
 
-async def wait_for_signal() -> str:
-    """Wait for SIGTERM or SIGINT and return its name (for callers that need nothing more)."""
-    with StopSignals(linger=False) as signals:
-        return await signals.wait()
-
-
 class Service(Protocol):
     """A long-running server as `run_until_signal` drives it."""
 
