@@ -118,3 +118,39 @@ def test_levels_and_formats_are_validated() -> None:
         log.new_logger("trace")
     with pytest.raises(ValueError, match="log format"):
         log.new_logger("info", "text")
+
+
+# --- guards: oversized values, one JSON type per key (issue 12, item 11) ----------------------
+
+
+def test_an_oversized_value_is_cut_and_says_how_long_it_was() -> None:
+    stream = io.StringIO()
+    logger = log.new_logger("info", "logfmt", stream)
+    logger.info("request received", resource="x" * 1_000_000, small="ok")
+    line = stream.getvalue()
+    assert len(line) < log.FIELD_LIMIT + 200
+    assert f'resource="{"x" * log.FIELD_LIMIT}…[truncated: 1000000 bytes]" small=ok' in line
+
+
+def test_a_whole_value_and_a_long_message_are_treated_apart() -> None:
+    stream = io.StringIO()
+    logger = log.new_logger("info", "json", stream)
+    logger.info("m" * 5000, output=log.Whole("y" * 5000))
+    record = json.loads(stream.getvalue())
+    assert record["output"] == "y" * 5000  # bounded where it comes from (the capture limit)
+    assert record["msg"] == "m" * log.FIELD_LIMIT + "…[truncated: 5000 bytes]"
+
+
+def test_named_numbers_are_names_in_json_as_in_logfmt() -> None:
+    from autoscaler.core.reporter import BuiltinStatus
+    from autoscaler.core.request import RequestType
+    from autoscaler.proto.handler_pb2 import HandleResponse
+
+    done = BuiltinStatus(HandleResponse.Status.Value("DONE"))
+
+    line = log.format_json(NS, 20, "", [("request", RequestType.UP), ("status", done), ("n", 3)])
+    record = json.loads(line)
+    assert (record["request"], record["status"], record["n"]) == ("Up", "DONE", 3)
+    assert "request=Up status=DONE n=3" in log.format_text(
+        NS, 20, "", [("request", RequestType.UP), ("status", done), ("n", 3)]
+    )

@@ -6,6 +6,15 @@ Two formats, chosen by `--log-format`:
 
 Key order is fixed: time, level, msg, then attributes bound with `Logger.bind` (in the order
 bound), then the record's own attributes (in call order). Records go to stderr, one per line.
+
+Two guards apply to every record, so no caller can forget them:
+- a value (or message) longer than FIELD_LIMIT characters is cut there and says how long it was
+  (`…[truncated: 1000000 bytes]`), unless the caller marks it `Whole` (content already bounded,
+  such as a script's captured output);
+- a secret registered on the sink (the inputs' `--token`) is replaced by `[redacted]` in every
+  value, whether it appears verbatim or percent-encoded.
+Each key keeps one JSON type: numbers are plain ints and floats; an int subclass with a name of
+its own (an enum) is written as that name, in logfmt and JSON alike.
 """
 
 from __future__ import annotations
@@ -105,16 +114,52 @@ def json_string(text: str) -> str:
     return out
 
 
+# --- guards: length and secrets ---------------------------------------------------------------
+
+FIELD_LIMIT: Final = 4096  # characters of one value in a log line
+
+
+class Whole(str):
+    """A value logged in full, however long: its size is bounded where it comes from."""
+
+    __slots__ = ()
+
+
+def clip(text: str, limit: int = FIELD_LIMIT) -> str:
+    """`text`, or its first `limit` characters and how many bytes the whole value had."""
+    if len(text) <= limit or isinstance(text, Whole):
+        return text
+    size = len(text.encode("utf-8", "surrogateescape"))
+    return f"{text[:limit]}…[truncated: {size} bytes]"
+
+
+def secret_pattern(secret: str) -> re.Pattern[str]:
+    """What `secret` can look like in a URL, a header or a body: each character verbatim or
+    percent-encoded (either case of hex digits); a `+` also as a space (`+` or `%20`), which is
+    how a query decodes it."""
+    parts = []
+    for ch in secret:
+        forms = [re.escape(ch), "".join(f"%(?i:{byte:02x})" for byte in ch.encode("utf-8"))]
+        if ch == "+":
+            forms += [" ", "%20"]
+        parts.append("(?:" + "|".join(forms) + ")")
+    return re.compile("".join(parts))
+
+
+def _is_plain_number(value: Any) -> bool:
+    return type(value) is int or type(value) is float
+
+
 def _json_value(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if _is_plain_number(value):
         return json.dumps(value)
     if isinstance(value, list | tuple):
         return "[" + ",".join(_json_value(v) for v in value) + "]"
-    return json_string(str(value))
+    return json_string(clip(value if isinstance(value, str) else str(value)))
 
 
 def _text_value(value: Any) -> str:
@@ -122,7 +167,7 @@ def _text_value(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "<nil>"
-    return logfmt_value(str(value))
+    return logfmt_value(clip(value if isinstance(value, str) else str(value)))
 
 
 # --- timestamps ----------------------------------------------------------------------------
@@ -160,7 +205,7 @@ def json_time(ns: int) -> str:
 
 
 def format_text(ns: int, level: int, msg: str, attrs: Iterable[Attr]) -> str:
-    parts = [f"time={text_time(ns)}", f"level={LEVEL_NAMES[level]}", f"msg={logfmt_value(msg)}"]
+    parts = [f"time={text_time(ns)}", f"level={LEVEL_NAMES[level]}", f"msg={logfmt_value(clip(msg))}"]
     parts.extend(f"{logfmt_value(k)}={_text_value(v)}" for k, v in attrs)
     return " ".join(parts)
 
@@ -169,7 +214,7 @@ def format_json(ns: int, level: int, msg: str, attrs: Iterable[Attr]) -> str:
     parts = [
         f'"time":"{json_time(ns)}"',
         f'"level":"{LEVEL_NAMES[level]}"',
-        f'"msg":{json_string(msg)}',
+        f'"msg":{json_string(clip(msg))}',
     ]
     parts.extend(f"{json_string(k)}:{_json_value(v)}" for k, v in attrs)
     return "{" + ",".join(parts) + "}"
@@ -183,9 +228,28 @@ class Sink:
     fmt: str = "logfmt"
     stream: IO[str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _secrets: list[re.Pattern[str]] = field(default_factory=list)
+
+    def add_secret(self, secret: str) -> None:
+        """Redact `secret` (in any of its encodings) from every later record."""
+        if secret:
+            self._secrets.append(secret_pattern(secret))
+
+    def _redact(self, value: Any) -> Any:
+        if value is None or isinstance(value, bool) or _is_plain_number(value):
+            return value
+        if isinstance(value, list | tuple):
+            return [self._redact(v) for v in value]
+        text = str(value)
+        for pattern in self._secrets:
+            text = pattern.sub("[redacted]", text)
+        return Whole(text) if isinstance(value, Whole) else text
 
     def emit(self, level: int, msg: str, attrs: Iterable[Attr]) -> None:
         ns = time.time_ns()
+        if self._secrets:
+            msg = self._redact(msg)
+            attrs = [(k, self._redact(v)) for k, v in attrs]
         render = format_json if self.fmt == "json" else format_text
         line = render(ns, level, msg, attrs) + "\n"
         stream = self.stream if self.stream is not None else sys.stderr

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -97,16 +97,116 @@ def _at(source: str, node: yaml.Node) -> str:
     return f"{source}:{mark.line}:{mark.column}"
 
 
-def _construct(
-    node: yaml.Node, path: PathKey, marks: dict[PathKey, Mark], source: str, values: dict[PathKey, Mark]
-) -> Any:
-    if isinstance(node, yaml.MappingNode):
+# --- bounds ------------------------------------------------------------------------------------
+# PyYAML composes an alias as a second reference to the anchored node, so a few hundred bytes
+# of nested aliases ("billion laughs") describe a tree of billions of nodes, and composing
+# recurses a few Python frames per level. The limits are far beyond any real configuration.
+MAX_DEPTH = 100  # nesting levels of collections
+MAX_NODES = 100_000  # nodes of the document once every alias is expanded
+MAX_ALIAS_USES = 10_000  # aliases expanded, counting those inside expanded aliases
+
+
+class _LimitExceeded(yaml.MarkedYAMLError):
+    """A bound of the loader was reached while composing."""
+
+
+class AliasNode(yaml.Node):
+    """Where an alias was written, and the anchored node it stands for."""
+
+    id = "alias"
+
+    def __init__(self, target: yaml.Node, anchor: str, mark: Any) -> None:
+        super().__init__(target.tag, target.value, mark, mark)
+        self.target = target
+        self.anchor = anchor
+
+
+def _compose_node(loader: Any, parent: yaml.Node | None, index: Any) -> Any:
+    """PyYAML's compose_node, keeping aliases visible (AliasNode) and bounding the depth."""
+    event = loader.peek_event()
+    if isinstance(event, yaml.AliasEvent):
+        target = yaml.SafeLoader.compose_node(loader, parent, index)
+        return AliasNode(cast(yaml.Node, target), str(event.anchor), event.start_mark)
+    if not isinstance(event, yaml.CollectionStartEvent):
+        return yaml.SafeLoader.compose_node(loader, parent, index)
+    depth = getattr(loader, "_depth", 0) + 1
+    if depth > MAX_DEPTH:
+        raise _LimitExceeded(
+            problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=cast(Any, event.start_mark)
+        )
+    loader._depth = depth
+    try:
+        return yaml.SafeLoader.compose_node(loader, parent, index)
+    finally:
+        loader._depth = depth - 1
+
+
+Yaml12Loader.compose_node = _compose_node  # type: ignore[method-assign,assignment]
+
+
+class _Builder:
+    """Plain data from composed nodes, with the marks of every key and value, within budget."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.marks: dict[PathKey, Mark] = {}
+        self.values: dict[PathKey, Mark] = {}
+        self.nodes = 0
+        self.alias_uses = 0
+        self.expanding: list[AliasNode] = []  # the aliases being expanded, outermost first
+        self._scalars = Yaml12Loader("")  # only its constructors are used
+
+    def close(self) -> None:
+        self._scalars.dispose()
+
+    def _refuse(self, what: str) -> ConfigError:
+        if not self.expanding:
+            return ConfigError(f"{self.source}: {what}")
+        alias = self.expanding[0]  # the outermost: the one written where the document blows up
+        return ConfigError(
+            f"{_at(self.source, alias)}: alias *{alias.anchor}: {what} once aliases are expanded "
+            f"(limits: {MAX_NODES} nodes, {MAX_ALIAS_USES} alias uses; a YAML alias bomb?)"
+        )
+
+    def build(self, node: yaml.Node, path: PathKey, record: bool = True) -> Any:
+        if isinstance(node, AliasNode):
+            self.alias_uses += 1
+            if self.alias_uses > MAX_ALIAS_USES:
+                self.expanding.append(node)
+                raise self._refuse(f"more than {MAX_ALIAS_USES} alias uses")
+            if any(a.target is node.target for a in self.expanding):
+                raise ConfigError(
+                    f"{_at(self.source, node)}: alias *{node.anchor} refers to a node that contains it"
+                )
+            self.expanding.append(node)
+            try:
+                return self.build(node.target, path, record)
+            finally:
+                self.expanding.pop()
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._refuse(f"more than {MAX_NODES} nodes")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, record)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                if record:
+                    self.marks[(*path, i)] = _mark(item)
+                items.append(self.build(item, (*path, i), record))
+            return items
+        # Scalars are typed by the tag the composer resolved (int, bool, null, timestamp, str...).
+        return self._scalars.construct_object(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, record: bool) -> dict[Any, Any]:
+        source = self.source
         out: dict[Any, Any] = {}
         seen: dict[Any, Mark] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            plain_key = key_node.target if isinstance(key_node, AliasNode) else key_node
+            if plain_key.tag == "tag:yaml.org,2002:merge":
                 raise ConfigError(f"{_at(source, key_node)}: merge keys (<<) are not supported")
-            key = _construct(key_node, path, {}, source, {})
+            key = self.build(key_node, path, record=False)
             if isinstance(key, list | dict):
                 raise ConfigError(f"{_at(source, key_node)}: a mapping key must be a scalar")
             km = _mark(key_node)
@@ -118,40 +218,35 @@ def _construct(
                 )
             seen[key] = km
             child = (*path, key if isinstance(key, str | int) else str(key))
-            marks[child] = km
-            values[child] = _mark(value_node)
-            out[key] = _construct(value_node, child, marks, source, values)
+            if record:
+                self.marks[child] = km
+                self.values[child] = _mark(value_node)
+            out[key] = self.build(value_node, child, record)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            marks[(*path, i)] = _mark(item)
-            items.append(_construct(item, (*path, i), marks, source, values))
-        return items
-    # Scalars are typed by the tag the composer resolved (int, bool, null, timestamp, str...).
-    constructor = Yaml12Loader("")
-    try:
-        return constructor.construct_object(node)
-    finally:
-        constructor.dispose()
 
 
 def parse_text(text: str, source: str) -> Document:
     """Parse one YAML document (empty text gives `None` data)."""
     try:
         node = yaml.compose(text, Loader=Yaml12Loader)
+    except _LimitExceeded as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise ConfigError(f"{where}: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: invalid YAML: {exc}") from None
-    marks: dict[PathKey, Mark] = {}
-    values: dict[PathKey, Mark] = {}
-    data = None if node is None else _construct(node, (), marks, source, values)
+    builder = _Builder(source)
+    try:
+        data = None if node is None else builder.build(node, ())
+    finally:
+        builder.close()
     if node is not None:
-        marks[()] = _mark(node)
-    return Document(source, data, marks, values)
+        builder.marks[()] = _mark(node)
+    return Document(source, data, builder.marks, builder.values)
 
 
 def load_file(path: str | Path) -> Document:

@@ -16,9 +16,13 @@ def start_handler(tmp_path: Path) -> Iterator[StartHandler]:
     started: list[HandlerProcess] = []
 
     def start(
-        *args: str, wait: bool = True, env: dict[str, str] | None = None, socket_name: str | None = None
+        *args: str,
+        wait: bool = True,
+        env: dict[str, str] | None = None,
+        socket_name: str | None = None,
+        umask: int = -1,
     ) -> HandlerProcess:
-        proc = HandlerProcess(tmp_path, args, env=env)
+        proc = HandlerProcess(tmp_path, args, env=env, umask=umask)
         if socket_name is not None:
             proc.socket_name = socket_name
         started.append(proc.start(wait=wait))

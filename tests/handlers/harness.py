@@ -49,6 +49,7 @@ class HandlerProcess:
     args: Sequence[str]
     socket_name: str = SOCKET
     env: dict[str, str] | None = None
+    umask: int = -1  # -1: inherit
     proc: subprocess.Popen[bytes] | None = None
     _stderr_path: Path = field(init=False)
 
@@ -61,6 +62,7 @@ class HandlerProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 env={**os.environ, **(self.env or {})},
+                umask=self.umask,
             )
         if wait:
             self.wait_ready()

@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 
+from ..wire.server import SOCKET_MODE
 from .cobra import Command, CommandError, Flag, Group
 from .flags import GoDuration, check, file_path, global_options, required, validate
+from .socket_mode import socket_mode_flag
 
 EX_DATAERR = 65
 CONFIG_HELP = "File path of configuration of AutoScaler Core"
@@ -39,6 +41,7 @@ def _options(kw: dict[str, Any], address: str = "") -> Any:
         config_path=kw["config"],
         strict=kw["strict"],
         handlers_wait=kw.get("handlers_wait", 0.0),
+        socket_mode=kw.get("socket_mode", SOCKET_MODE),
     )
 
 
@@ -110,6 +113,7 @@ start = Command(
     params=[
         Flag(["--addr"], default="unix:autoscaler.sock", usage="Address of the gRPC endpoint to listen to"),
         *_config_flags(),
+        socket_mode_flag(),
     ],
     callback=_run_start,
 )

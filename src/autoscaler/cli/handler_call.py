@@ -11,6 +11,7 @@ import grpc
 from google.protobuf.message import Message
 
 from ..golang import json as gojson
+from ..golang import jsondepth
 from ..golang.errors import go_status_text
 from ..handlers.client import call_step
 from ..handlers.contract import STEPS, Step
@@ -55,13 +56,13 @@ def build_request(step: Step, kw: dict[str, Any]) -> Message:
             overrides[enum_field] = int(raw_enum) if raw_enum.lstrip("-").isdigit() else raw_enum
         if kw["resource"]:
             overrides["current" if step is Step.POST_HANDLE else "desired"] = {
-                "Resource": json.loads(kw["resource"])
+                "Resource": jsondepth.loads(kw["resource"])
             }
         gojson.fill(message, overrides)
-    except json.JSONDecodeError as exc:
-        raise CommandError(f"--resource: invalid JSON: {exc}") from None
     except gojson.GoJSONError as exc:
         raise CommandError(f"invalid request: {exc}") from None
+    except ValueError as exc:  # --resource: JSONDecodeError or DepthError
+        raise CommandError(f"--resource: invalid JSON: {exc}") from None
     return message
 
 

@@ -13,6 +13,7 @@ import click
 
 from .cobra import Command, CommandError, Flag
 from .flags import GlobalOptions, GoDuration, check, file_path, global_options, optional, printascii, required
+from .socket_mode import socket_mode_flag
 
 CONFIG_HELP = "Filepath to Handlers additional configuration file"
 
@@ -47,6 +48,7 @@ def handler_command(
         Flag(
             ["--shutdown-grace"], type=GoDuration(), default="1m", show_default_as="1m0s", usage=grace_usage
         ),
+        socket_mode_flag(),
     ]
     return Command(name, use=use, short=short, args=args, params=[*shared, *params], callback=callback)
 

@@ -86,7 +86,10 @@ def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[st
         kill_grace=kw["kill_grace"],
     )
     serve_options = HandlerServerConfig(
-        kw["addr"], shutdown_grace=kw["shutdown_grace"], exporter_address=exporter
+        kw["addr"],
+        shutdown_grace=kw["shutdown_grace"],
+        socket_mode=kw["socket_mode"],
+        exporter_address=exporter,
     )
 
     async def main() -> int:

@@ -20,7 +20,10 @@ def sdk_command(handler: Handler, default_addr: str) -> Command:
 
         validate(shared)
         serve_options = HandlerServerConfig(
-            kw["addr"], shutdown_grace=kw["shutdown_grace"], exporter_address=exporter_address(kw["config"])
+            kw["addr"],
+            shutdown_grace=kw["shutdown_grace"],
+            socket_mode=kw["socket_mode"],
+            exporter_address=exporter_address(kw["config"]),
         )
         logger = options.logger().bind(("from", handler.full_name))
         return asyncio.run(serve(handler, serve_options, logger))

@@ -19,7 +19,6 @@ dataclass: pass them around, never mutate them (`dataclasses.replace` makes a va
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..golang import jsondepth
 from ..version import VERSION
 
 DEFAULT_API_ROOT = "https://secure.sakura.ad.jp/cloud/zone"
@@ -267,7 +267,7 @@ def load_profile(name: str, env: Mapping[str, str] | None = None) -> dict[str, A
     except OSError as exc:
         raise ProfileError(f'loading config from "{path}" is failed: {exc}') from None
     try:
-        data = json.loads(raw)
+        data = jsondepth.loads(raw)
     except ValueError as exc:
         raise ProfileError(f"parsing config is failed: {path}: {exc}") from None
     if not isinstance(data, dict):

@@ -14,7 +14,7 @@ from typing import Any
 from google.protobuf import text_format
 
 from ..handlers.contract import HandleResponse, Step
-from ..log import LEVELS, Logger
+from ..log import LEVELS, Logger, Whole
 from ..proto import request_pb2
 from .job import ACCEPTED, CANCELED, FAILED, IGNORED, RUNNING, Job, status_name
 from .metrics import CoreMetrics
@@ -24,7 +24,8 @@ Status = HandleResponse.Status
 
 
 class BuiltinStatus(int):
-    """A builtin's response status: its name in logfmt, its number in JSON (as upstream logs)."""
+    """A builtin's response status, logged by name (upstream's JSON lines show its number; one
+    JSON type per key is kinder to log stores, see docs/compatibility.md)."""
 
     def __str__(self) -> str:
         return str(Status.Name(self))  # type: ignore[arg-type]
@@ -118,7 +119,7 @@ class LogReporter(JobReporter):
         status: object = BuiltinStatus(response.status) if builtin else Status.Name(response.status)
         pairs: list[tuple[str, object]] = [("status", status)]
         if response.log:
-            pairs.append(("log", response.log))
+            pairs.append(("log", Whole(response.log)))  # a handler's report, bounded by gRPC
         if response.status == Status.IGNORED and not response.log:
             logger.debug("", *pairs)
             return

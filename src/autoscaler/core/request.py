@@ -18,7 +18,7 @@ class RequestType(enum.IntEnum):
         return {1: "Up", 2: "Down", 3: "Keep"}.get(self.value, "Unknown")
 
     def __str__(self) -> str:
-        # logfmt shows the name, JSON the number, as upstream's slog output does.
+        # Logged by name in logfmt and JSON alike (upstream's JSON shows the number).
         return self.label
 
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from ..log import Logger
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.server import GrpcDrain, Listener, add_standard_services, bind, new_server, run_until_signal
+from ..wire.server import (
+    SOCKET_MODE,
+    GrpcDrain,
+    Listener,
+    add_standard_services,
+    bind,
+    new_server,
+    run_until_signal,
+)
 from .cloud import CoreCloud
 from .config.load import load_config
 from .config.model import Config
@@ -42,6 +50,7 @@ class CoreServerConfig:
     config_path: str = "autoscaler.yaml"
     strict: bool = False
     handlers_wait: float = 0.0  # retry the custom-handler health checks this long
+    socket_mode: int = SOCKET_MODE  # of the unix socket file (`--socket-mode`)
 
 
 async def load_and_validate(
@@ -86,9 +95,16 @@ class CoreServer:
     """The Core on one address: a `wire.server.Service`."""
 
     def __init__(
-        self, address: str, config: Config, cloud: CoreCloud, logger: Logger, metrics: CoreMetrics
+        self,
+        address: str,
+        config: Config,
+        cloud: CoreCloud,
+        logger: Logger,
+        metrics: CoreMetrics,
+        socket_mode: int = SOCKET_MODE,
     ) -> None:
         self.address = address
+        self.socket_mode = socket_mode
         self.config = config
         self.cloud = cloud
         self.logger = logger
@@ -113,7 +129,7 @@ class CoreServer:
 
     async def start(self) -> str:
         try:
-            self.listener = bind(self.server, self.address, self.logger)
+            self.listener = bind(self.server, self.address, self.logger, self.socket_mode)
         except AddressError as exc:
             await self.cloud.close()
             raise CoreError(str(exc)) from None
@@ -184,7 +200,7 @@ async def serve(options: CoreServerConfig, logger: Logger) -> int:
         config, cloud = await load_and_validate(options, logger, metrics)
     except (DecodeError, ConfigProblems) as exc:
         raise CoreError(str(exc)) from None
-    core = CoreServer(options.address, config, cloud, logger, metrics)
+    core = CoreServer(options.address, config, cloud, logger, metrics, options.socket_mode)
     await run_until_signal(core, float(config.autoscaler.shutdown_grace))
     return 0
 

@@ -18,6 +18,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from . import jsondepth
+
 _HTML_UNSAFE = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
@@ -189,9 +191,9 @@ def _fill_oneof(message: Message, entry: _Entry, raw: Any, where: str) -> None:
 
 def parse(message_type: type[Message], document: str | bytes) -> Message:
     try:
-        data = json.loads(document)
-    except json.JSONDecodeError as exc:
-        raise GoJSONError(f"invalid JSON: {exc}") from exc
+        data = jsondepth.loads(document)
+    except ValueError as exc:  # JSONDecodeError or DepthError, both positioned
+        raise GoJSONError(f"invalid JSON: {exc}") from None
     message = message_type()
     fill(message, data)
     return message

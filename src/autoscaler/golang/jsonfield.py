@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from ..log import go_quote
+from .jsondepth import DepthError, check_depth
 
 
 class JSONError(ValueError):
@@ -64,7 +65,11 @@ def string_field(body: bytes, field: str, go_type: str) -> str:
     `go_type` (e.g. `grafana.grafanaWebhookBody`); "" when absent. Raises JSONError."""
     document = body.decode("utf-8", "surrogateescape")
     try:
+        # Go stops at 10000 levels; Python's decoder cannot go that deep, so the bound is ours.
+        check_depth(document)
         value = json.loads(document, object_pairs_hook=_Object, parse_constant=_reject_constant)
+    except DepthError as exc:
+        raise JSONError(f"exceeded max depth: {exc}") from None
     except json.JSONDecodeError as exc:
         raise JSONError(_syntax_text(exc)) from None
     except _Constant as exc:

@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from .. import script
 from ..golang import json as gojson
 from ..golang.duration import go_duration
-from ..log import LEVELS, Logger, go_quote
+from ..log import LEVELS, Logger, Whole, go_quote
 from ..proto import handler_pb2 as pb
 from .contract import Handler, HandleRequest, HandlerError, PostHandleRequest, Reporter, Step
 
@@ -149,7 +149,7 @@ class LocalExecHandler(Handler):
             return
         payload = gojson.render(request)
         if self.logger.enabled(LEVELS["debug"]):
-            self.logger.debug("handle() received request", status="RECEIVED", request=payload.decode())
+            self.logger.debug("handle() received request", status="RECEIVED", request=Whole(payload.decode()))
         if self._slots is None:
             await self._execute(step, request, payload, reporter)
             return
@@ -233,13 +233,13 @@ class LocalExecHandler(Handler):
             message = self._failure(result.cause)
             self._log_failure(message, output)
             raise HandlerError(message)
-        self.logger.info("execute()", status="DONE", output=output)
+        self.logger.info("execute()", status="DONE", output=Whole(output))
         return "success"
 
     def _log_failure(self, message: str, output: str) -> None:
         # Upstream drops a failing script's stdout; it is often the only clue, so keep it.
         if output:
-            self.logger.error(message, output=output)
+            self.logger.error(message, output=Whole(output))
         else:
             self.logger.error(message)
 

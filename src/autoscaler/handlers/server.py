@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from ..log import Logger
 from ..proto import handler_pb2, handler_pb2_grpc
 from ..wire.address import AddressError
-from ..wire.server import GrpcDrain, Listener, add_standard_services, bind, new_server, run_until_signal
+from ..wire.server import (
+    SOCKET_MODE,
+    GrpcDrain,
+    Listener,
+    add_standard_services,
+    bind,
+    new_server,
+    run_until_signal,
+)
 from .contract import Handler
 from .service import HandleService
 
@@ -41,6 +49,7 @@ class HandlerServerConfig:
     address: str
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     exporter_address: str | None = None  # None: no exporter
+    socket_mode: int = SOCKET_MODE  # of the unix socket file (`--socket-mode`)
 
 
 class HandlerServer:
@@ -79,7 +88,7 @@ class HandlerServer:
     async def start(self) -> str:
         """Bind and start; raises AddressError with upstream's `ParseTarget`/`net.Listen` text."""
         try:
-            listener = bind(self.server, self.options.address, self.logger)
+            listener = bind(self.server, self.options.address, self.logger, self.options.socket_mode)
         except AddressError:
             await self.handler.close()
             raise

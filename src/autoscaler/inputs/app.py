@@ -21,12 +21,13 @@ import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
-from ..log import LEVELS, Logger
+from ..log import LEVELS, Logger, Whole, secret_pattern
 from ..proto import request_pb2
 from .contract import Input, InputError
 from .forward import CoreClient, ForwardError, status_name
@@ -92,21 +93,42 @@ def _canonical_header(name: bytes) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.decode("latin-1").split("-"))
 
 
+def _redact_query(query: bytes) -> bytes:
+    """The query with the value of every `token` parameter replaced, however it is encoded."""
+    pairs = []
+    for pair in query.split(b"&"):
+        key, eq, _value = pair.partition(b"=")
+        if eq and unquote_plus(key.decode("latin-1")) == TOKEN_KEY:
+            pair = key + b"=[redacted]"
+        pairs.append(pair)
+    return b"&".join(pairs)
+
+
 def dump_request(scope: Scope, body: bytes, redact: str = "") -> str:
     """The request as Go's httputil.DumpRequest shows it (request line, Host, headers, body).
 
-    With `redact` (the token), the secret is replaced wherever it appears."""
+    With `redact` (the token): the `token` query parameter and the credentials of the
+    Authorization header are replaced, and so is the secret wherever else it appears, verbatim
+    or percent-encoded."""
     target = scope.get("raw_path") or scope["path"].encode()
     if scope.get("query_string"):
-        target += b"?" + scope["query_string"]
+        query = scope["query_string"]
+        target += b"?" + (_redact_query(query) if redact else query)
     lines = [f"{scope['method']} {target.decode('latin-1')} HTTP/{scope.get('http_version', '1.1')}"]
     headers = [(_canonical_header(k), v.decode("latin-1")) for k, v in scope["headers"]]
+    if redact:
+        headers = [(k, _redact_credentials(v) if k == "Authorization" else v) for k, v in headers]
     host = next((v for k, v in headers if k == "Host"), "")
     lines.append(f"Host: {host}")
     excluded = ("Host", "Transfer-Encoding", "Trailer")
     lines += [f"{k}: {v}" for k, v in sorted(headers, key=lambda h: h[0]) if k not in excluded]
     text = "\r\n".join(lines) + "\r\n\r\n" + body.decode("utf-8", "replace")
-    return text.replace(redact, "[redacted]") if redact else text
+    return secret_pattern(redact).sub("[redacted]", text) if redact else text
+
+
+def _redact_credentials(value: str) -> str:
+    scheme, space, _credentials = value.strip().partition(" ")
+    return f"{scheme} [redacted]" if space else "[redacted]"
 
 
 def success_body(response: request_pb2.ScalingResponse) -> bytes:
@@ -137,6 +159,8 @@ class WebhookApp:
         self.logger = logger
         self.metrics = metrics
         self.client = client or CoreClient(options.dest, on_rpc_error=metrics.grpc_errors.inc)
+        if options.token:
+            logger.sink.add_secret(options.token)  # out of every line, at every level
         self._debug = logger.enabled(LEVELS["debug"])
         self._extra_keys = (TOKEN_KEY,) if options.token else ()
         self._authorization = f"Bearer {options.token}".encode() if options.token else b""
@@ -187,7 +211,7 @@ class WebhookApp:
         except _TooLarge:
             return self._reject(400, "http: request body too large")
         if self._debug:
-            self.logger.debug("", request=dump_request(scope, body, self.options.token))
+            self.logger.debug("", request=Whole(dump_request(scope, body, self.options.token)))
         try:
             request = from_query(
                 route,
@@ -202,7 +226,7 @@ class WebhookApp:
             accepted = await self.input.should_accept(scope["method"], body)
         except InputError as exc:
             if exc.output:  # what a failed executable printed: for the log only
-                return self._reject(400, str(exc), output=exc.output.decode("utf-8", "replace"))
+                return self._reject(400, str(exc), output=Whole(exc.output.decode("utf-8", "replace")))
             return self._reject(400, str(exc))
         if not accepted:
             self.logger.info("webhook ignored")
@@ -234,7 +258,8 @@ class WebhookApp:
         return bool(token) and hmac.compare_digest(token, self.options.token.encode())
 
     def _reject(self, status: int, text: str, **attrs: Any) -> Response:
-        self.logger.warn("webhook rejected", status=status, error=text, **attrs)
+        # `status` is a string here as on `webhook handled`: one JSON type per log key.
+        self.logger.warn("webhook rejected", status=str(status), error=text, **attrs)
         headers = {"WWW-Authenticate": 'Bearer realm="autoscaler"'} if status == 401 else None
         return Response(text.encode(), status, headers=headers, media_type=_TEXT)
 

@@ -31,6 +31,7 @@ from grpc_reflection.v1alpha._async import ReflectionServicer
 
 from ..log import Logger
 from .address import Address, AddressError, host_port, parse, resolve_tcp
+from .decoding import decode_errors_as_internal
 
 # grpc-go's defaults, which upstream's servers use: 4 MiB in, unlimited out.
 MAX_RECEIVE = 4 * 1024 * 1024
@@ -41,6 +42,9 @@ SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
 )
 
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+# Owner and group may connect (upstream: whatever the umask leaves, 0777 at umask 000).
+SOCKET_MODE = 0o660
+MAX_UNIX_PATH = 107  # sun_path is 108 bytes on Linux, including the terminating NUL
 
 
 class HealthServicer(health_pb2_grpc.HealthServicer):  # type: ignore[misc]
@@ -142,23 +146,53 @@ class Listener:
                 os.unlink(path)
 
 
-def bind(server: grpc.aio.Server, raw: str, logger: Logger | None = None) -> Listener:
-    """Bind `server` to an upstream-style address.
+def bind(
+    server: grpc.aio.Server, raw: str, logger: Logger | None = None, socket_mode: int = SOCKET_MODE
+) -> Listener:
+    """Bind `server` to an upstream-style address (a unix socket file gets `socket_mode`).
 
     Errors read as upstream's: `ParseTarget failed: ...` for an address that does not parse,
     `net.Listen failed: listen <net> <addr>: <reason>` for one that cannot be bound.
     """
     address = parse(raw)
     try:
-        return _bind(server, address, raw, logger)
+        return _bind(server, address, raw, logger, socket_mode)
     except AddressError as exc:
         raise AddressError(f"net.Listen failed: {exc}") from None
 
 
-def _bind(server: grpc.aio.Server, address: Address, raw: str, logger: Logger | None) -> Listener:
+def _check_unix_length(address: Address) -> None:
+    """Refuse a path that does not fit a sockaddr_un before grpc logs its own error line."""
+    size = len(os.fsencode(address.endpoint))
+    if size > MAX_UNIX_PATH:
+        raise AddressError(
+            f"listen unix {address.display()}: bind: invalid argument (the socket path is {size} "
+            f"bytes; a unix socket address holds at most {MAX_UNIX_PATH})"
+        )
+
+
+def _add_unix_port(server: grpc.aio.Server, address: Address, mode: int) -> None:
+    """Create the socket file with exactly `mode`: the umask is set for the bind itself, so the
+    file is never wider than asked, not even for a moment (whatever umask the process has)."""
+    if address.abstract:
+        server.add_insecure_port(address.grpc_target())
+        return
+    previous = os.umask(0o777 & ~mode)
+    try:
+        server.add_insecure_port(address.grpc_target())
+    finally:
+        os.umask(previous)
+    if stat.S_IMODE(os.lstat(address.endpoint).st_mode) != mode:
+        os.chmod(address.endpoint, mode)
+
+
+def _bind(
+    server: grpc.aio.Server, address: Address, raw: str, logger: Logger | None, socket_mode: int
+) -> Listener:
     if address.network == "unix":
         if not address.endpoint:
             raise AddressError(f"listen unix {raw}: the socket path is empty")
+        _check_unix_length(address)
         if address.abstract:
             if _probe_unix(b"\0" + address.endpoint.encode()):
                 raise AddressError(
@@ -168,7 +202,7 @@ def _bind(server: grpc.aio.Server, address: Address, raw: str, logger: Logger | 
         else:
             prepare_unix_path(address.endpoint, logger)
         try:
-            server.add_insecure_port(address.grpc_target())
+            _add_unix_port(server, address, socket_mode)
         except RuntimeError:
             raise AddressError(f"listen unix {address.display()}: bind: failed to listen") from None
         inode = None
@@ -200,7 +234,10 @@ def _probe_tcp_free(ip: str, port: int) -> None:
 
 
 def new_server(interceptors: Iterable[grpc.aio.ServerInterceptor] = ()) -> grpc.aio.Server:
-    return grpc.aio.server(interceptors=list(interceptors), options=SERVER_OPTIONS)
+    """A grpc.aio server whose every service answers an undecodable request as grpc-go does."""
+    server = grpc.aio.server(interceptors=list(interceptors), options=SERVER_OPTIONS)
+    decode_errors_as_internal(server)
+    return server
 
 
 # --- lifecycle -------------------------------------------------------------------------------

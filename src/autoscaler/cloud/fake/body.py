@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ...golang import jsondepth
 from .errors import bad_request
 
 
@@ -12,7 +12,7 @@ def parse_body(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return jsondepth.loads(raw)
     except ValueError as exc:
         raise bad_request(f"request body is not valid JSON: {exc}") from None
 

@@ -13,12 +13,12 @@ skips, `Count` (0 = all) limits; `Total` counts every match.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
+from ...golang import jsondepth
 from .errors import bad_request
 
 Record = dict[str, Any]
@@ -38,7 +38,7 @@ def parse_query(raw: bytes) -> Find:
     if not text.strip():
         return Find()
     try:
-        data = json.loads(text)
+        data = jsondepth.loads(text)
     except ValueError as exc:
         raise bad_request(f"find condition in the query is not valid JSON: {exc}: {text[:200]}") from None
     if not isinstance(data, dict):
