@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from autoscaler.shipped_examples import listing
-from autoscaler.version import UNKNOWN_REVISION, VERSION, __version__, git_revision
+from autoscaler.version import UNKNOWN_REVISION, VERSION, __version__, revision
 
 pytestmark = [pytest.mark.dist, pytest.mark.timeout(900)]
 
@@ -126,7 +126,8 @@ def _one(folder: Path, pattern: str) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     out = tmp_path_factory.mktemp("dist")
-    revision = git_revision(ROOT) or UNKNOWN_REVISION
+    # What this checkout reports is what the build must bake in.
+    built_from = revision()
     # Without isolation: the build tools of this venv (test extra), no download of setuptools.
     done = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
@@ -142,7 +143,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return Built(
-        _one(out, "*.tar.gz"), wheel, out / "autoscaler.pyz", revision, tmp_path_factory.mktemp("home")
+        _one(out, "*.tar.gz"), wheel, out / "autoscaler.pyz", built_from, tmp_path_factory.mktemp("home")
     )
 
 
@@ -153,7 +154,10 @@ def test_wheel_carries_license_revision_and_examples(built: Built) -> None:
         info = f"sacloud_autoscaler-{__version__}.dist-info"
         assert f"{info}/licenses/LICENSE" in names
         metadata = wheel.read(f"{info}/METADATA").decode()
-        assert wheel.read("autoscaler/_revision.txt").decode().strip() == built.revision
+        if built.revision == UNKNOWN_REVISION:
+            assert "autoscaler/_revision.txt" not in names
+        else:
+            assert wheel.read("autoscaler/_revision.txt").decode().strip() == built.revision
         packaged = sorted(
             n.removeprefix("autoscaler/_examples/") for n in names if n.startswith("autoscaler/_examples/")
         )
@@ -171,9 +175,10 @@ def test_sdist_carries_what_it_takes_to_test_and_rebuild(built: Built) -> None:
     top = f"sacloud_autoscaler-{__version__}/"
     with tarfile.open(built.sdist) as sdist:
         names = {n.removeprefix(top) for n in sdist.getnames()}
-        recorded = sdist.extractfile(top + "src/autoscaler/_revision.txt")
-        assert recorded is not None
-        assert recorded.read().decode().strip() == built.revision
+        if built.revision != UNKNOWN_REVISION:
+            recorded = sdist.extractfile(top + "src/autoscaler/_revision.txt")
+            assert recorded is not None
+            assert recorded.read().decode().strip() == built.revision
     for wanted in (
         "LICENSE",
         "CHANGELOG.md",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from autoscaler.version import VERSION, __version__, git_revision
+from autoscaler.version import REVISION_FILE, VERSION, __version__, git_revision, revision
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_package_version_is_upstreams_plus_one_number() -> None:
@@ -62,3 +65,11 @@ def test_git_revision_only_for_the_top_of_a_checkout(checkout: Path, tmp_path: P
     outside.mkdir()
     assert git_revision(outside) is None
     assert git_revision(tmp_path / "missing") is None
+
+
+def test_a_checkout_reports_its_own_commit() -> None:
+    if not (ROOT / ".git").exists() or (ROOT / "src" / "autoscaler" / REVISION_FILE).exists():
+        pytest.skip("not a git checkout (an unpacked sdist reports the commit it recorded)")
+    found = git_revision(ROOT)
+    assert found is not None and revision() == found
+    assert re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", found), found

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autoscaler.version import __version__, git_revision
+from autoscaler.version import __version__, revision
 
 AUTOSCALER = [sys.executable, "-m", "autoscaler"]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -31,12 +30,11 @@ def test_version_flag_and_command() -> None:
     assert run("--version").stdout == "v0.19.3\n"
     assert run("-v").stdout == "v0.19.3\n"
     assert run("version").stdout == "v0.19.3\n"
-    # From a checkout the build is the checkout's commit; after it, the implementation.
+    # The build (a checkout's commit, tests/test_version.py), then the implementation.
     full = run("version", "--all").stdout
-    revision = git_revision(ROOT) or "unknown"
     python = f"{platform.python_implementation()} {platform.python_version()}"
     assert full.startswith("v0.19.3 linux/")
-    assert full.endswith(f", build {revision} (Python implementation {__version__}, {python})\n")
+    assert full.endswith(f", build {revision()} (Python implementation {__version__}, {python})\n")
     assert run("version", "-a").stdout == full
 
 
