@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from autoscaler.version import __version__, revision
 
 AUTOSCALER = [sys.executable, "-m", "autoscaler"]
 
@@ -27,8 +30,12 @@ def test_version_flag_and_command() -> None:
     assert run("--version").stdout == "v0.19.3\n"
     assert run("-v").stdout == "v0.19.3\n"
     assert run("version").stdout == "v0.19.3\n"
+    # The build (a checkout's commit, tests/test_version.py), then the implementation.
     full = run("version", "--all").stdout
-    assert full.startswith("v0.19.3 linux/") and full.endswith(", build xxxxxx\n")
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    assert full.startswith("v0.19.3 linux/")
+    assert full.endswith(f", build {revision()} (Python implementation {__version__}, {python})\n")
+    assert run("version", "-a").stdout == full
 
 
 def test_local_exec_help_keeps_upstreams_lines() -> None:

@@ -10,6 +10,7 @@ import click
 
 from ..wire.server import SOCKET_MODE
 from .cobra import Command, CommandError, Flag, Group
+from .example_files import write_examples, write_to_flag
 from .flags import GoDuration, check, file_path, global_options, required, validate
 from .socket_mode import socket_mode_flag
 
@@ -98,8 +99,11 @@ def _run_resources(**kw: Any) -> None:
     click.echo("\n" + tree + "\n")
 
 
-def _run_example(**_: Any) -> None:
+def _run_example(**kw: Any) -> None:
     global_options(click.get_current_context())
+    if kw["write_to"]:
+        write_examples(kw["write_to"])
+        return
     from importlib.resources import files
 
     text = files("autoscaler.core").joinpath("example.yaml").read_text(encoding="utf-8")
@@ -131,7 +135,9 @@ resources = Command(
     params=_config_flags(),
     callback=_run_resources,
 )
-example = Command("example", short="show configuration example", args="any", callback=_run_example)
+example = Command(
+    "example", short="show configuration example", args="any", params=[write_to_flag()], callback=_run_example
+)
 
 core = Group(
     "core",
