@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from autoscaler.cloud import by_names, open_client
+from autoscaler.cloud import ServerUpdate, by_names, open_client
 from autoscaler.cloud.fake import FakeCloud
 from autoscaler.cloud.fake.seedfile import SeedError, apply_seed, load_seed, parse_seed
 
@@ -148,3 +149,42 @@ def test_semantic_errors_name_the_item_and_keep_nothing(text: str, message: str,
 def test_missing_file() -> None:
     with pytest.raises(SeedError, match=r"open /nonexistent/seed\.yaml: no such file or directory"):
         load_seed("/nonexistent/seed.yaml")
+
+
+SERVER = "servers:\n  - {name: web, zone: is1a, power: up, disks: [{os_type: ubuntu, size: 20}], nics: [{upstream: shared}]}\n"
+
+
+async def test_seeded_resources_were_changed_a_day_ago_and_later_changes_are_now(store_path: Path) -> None:
+    seed(store_path, SERVER)
+    async with open_client(fake_options(store_path)) as client:
+        (web,) = await client.servers.find("is1a", by_names("web"))
+        age = (datetime.now(UTC) - web.modified_at).total_seconds()  # type: ignore[operator]
+        assert 24 * 3600 - 60 < age < 24 * 3600 + 60  # the first Up's cooldown is long past
+        assert web.is_up  # a power state reached back then, not still booting
+        await client.servers.update("is1a", web.id, ServerUpdate(name="web", description="changed"))
+        (changed,) = await client.servers.find("is1a", by_names("web"))
+        assert (datetime.now(UTC) - changed.modified_at).total_seconds() < 60  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("value", "low", "high"), [("0s", 0, 60), ("90m", 5340, 5460), ("30", 0, 90)])
+async def test_seeded_ago_sets_the_age(value: str, low: float, high: float, store_path: Path) -> None:
+    seed(store_path, f"seeded_ago: {value}\n" + SERVER)
+    async with open_client(fake_options(store_path)) as client:
+        (web,) = await client.servers.find("is1a", by_names("web"))
+        assert low <= (datetime.now(UTC) - web.modified_at).total_seconds() <= high  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "soon",
+            "seed.yaml:1:13: seeded_ago: must be a duration such as 24h, 90m or 0s, or a number of seconds",
+        ),
+        ("-5", "seed.yaml:1:13: seeded_ago: must not be negative, got -5"),
+    ],
+)
+def test_seeded_ago_errors_name_the_line(value: str, message: str, store_path: Path) -> None:
+    with pytest.raises(SeedError) as info:
+        seed(store_path, f"seeded_ago: {value}\n" + SERVER)
+    assert str(info.value).startswith(message), str(info.value)

@@ -148,3 +148,14 @@ def test_failing_script_fails_the_job_and_the_core_keeps_serving(stack: Stack) -
     assert done(stack.request("Up", "web"))
     assert stack.servers()["web"].cpu == 4
     assert core.proc is not None and core.proc.poll() is None
+
+
+def test_the_first_up_after_seeding_passes_the_default_cooldown(stack: Stack) -> None:
+    stack.seed(SERVER_SEED)  # seeded resources were last changed a day ago
+    stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
+    config = VERTICAL_CONFIG.replace("autoscaler:\n  cooldown: 1\n", "")  # upstream's 600 s default
+    stack.core(config)
+
+    assert done(stack.request("Up", "web"))
+    again = stack.request("Up", "web")  # the Up itself changed the server: now it cools down
+    assert again.message == "job is in an unacceptable state"

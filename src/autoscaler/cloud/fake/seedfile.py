@@ -3,6 +3,9 @@
 Every section is optional; names refer to resources of the same file (or already in the
 store). See docs/fake-cloud.md for the full format; in short:
 
+    seeded_ago:      24h   (how long ago the resources were made: CreatedAt, ModifiedAt and
+                            StatusChangedAt lie this far back, so no cooldown holds the first
+                            request; a Go duration or seconds, default 24h)
     switches:        [{name, zone, tags, description, user_subnet: {default_route, network_mask_len}}]
     routers:         [{name, zone, band_width_mbps, network_mask_len, tags, description}]
     packet_filters:  [{name, zone}]
@@ -28,10 +31,13 @@ names the item's key and line, and nothing of the file is kept.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from ...golang.duration import parse_duration
 from ...yamlconf import ConfigError, Document, load_file, parse_text, validate
 from . import FakeCloud, pool
 from .body import Body
@@ -47,6 +53,9 @@ from .store import GLOBAL, Tx
 
 Record = dict[str, Any]
 DEFAULT_ZONE = "is1a"
+# Well past any cooldown (upstream's default is 600 s), yet plainly "recent" to a reader.
+DEFAULT_SEEDED_AGO = 24 * 60 * 60.0
+MAX_SEEDED_AGO = 87600 * 60 * 60.0  # keeps every date a date
 
 
 class SeedError(ValueError):
@@ -55,6 +64,28 @@ class SeedError(ValueError):
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _seconds_ago(value: Any) -> float:
+    """A Go duration (`24h`, `90m`, `0s`) or a number of seconds; finite and not negative."""
+    shape = "a duration such as 24h, 90m or 0s, or a number of seconds"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PydanticCustomError("seeded_ago", f"must be {shape}")
+    if isinstance(value, str):
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            raise PydanticCustomError("seeded_ago", f"must be {shape}: {exc}") from None
+    else:
+        seconds = float(value)
+    if seconds < 0:
+        raise PydanticCustomError("seeded_ago", f"must not be negative, got {value}")
+    if not math.isfinite(seconds) or seconds > MAX_SEEDED_AGO:
+        raise PydanticCustomError("seeded_ago", f"must be at most 87600h (10 years), got {value}")
+    return seconds
+
+
+SecondsAgo = Annotated[float, BeforeValidator(_seconds_ago)]
 
 
 class UserSubnet(Strict):
@@ -234,6 +265,7 @@ class LoadBalancerSeed(Strict):
 
 
 class SeedFile(Strict):
+    seeded_ago: SecondsAgo = DEFAULT_SEEDED_AGO
     switches: list[SwitchSeed] = Field(default_factory=list)
     routers: list[RouterSeed] = Field(default_factory=list)
     packet_filters: list[NamedSeed] = Field(default_factory=list)
@@ -250,10 +282,10 @@ class SeedFile(Strict):
 
 
 class _Seeder:
-    def __init__(self, tx: Tx, doc: Document) -> None:
+    def __init__(self, tx: Tx, doc: Document, at: float) -> None:
         self.tx = tx
         self.doc = doc
-        self.at = now()
+        self.at = at  # every timestamp of the seeded resources; later API changes stamp "now"
         self.created: dict[str, int] = {}
 
     def ctx(self, zone: str) -> Ctx:
@@ -635,8 +667,9 @@ def parse_seed(text: str, source: str = "<seed>") -> tuple[Document, SeedFile]:
 
 
 def apply_seed(cloud: FakeCloud, doc: Document, seed: SeedFile) -> dict[str, int]:
-    """Create everything in one transaction; returns how many of each section were created."""
+    """Create everything in one transaction, dated `seed.seeded_ago` back; returns how many of
+    each section were created."""
     with cloud.store.write() as tx:
-        seeder = _Seeder(tx, doc)
+        seeder = _Seeder(tx, doc, now() - seed.seeded_ago)
         seeder.run(seed)
         return seeder.created
