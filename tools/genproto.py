@@ -1,8 +1,9 @@
 """Generate the Python gRPC code (and type stubs) from proto/*.proto.
 
 The descriptors must keep the bare file names `handler.proto` / `request.proto` (reflection
-clients compare them with upstream's), so protoc runs with `-I proto`; the generated modules
-then import each other as top-level modules, which we rewrite to package-relative imports.
+clients compare them with upstream's; `status.proto` is ours), so protoc runs with `-I proto`;
+the generated modules then import each other as top-level modules, which we rewrite to
+package-relative imports.
 
 Usage: python tools/genproto.py [OUT_DIR]   (default: src/autoscaler/proto)
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_DIR = ROOT / "proto"
 DEFAULT_OUT = ROOT / "src" / "autoscaler" / "proto"
-PROTOS = ("handler.proto", "request.proto")
+PROTOS = ("handler.proto", "request.proto", "status.proto")
 _TOP_LEVEL_IMPORT = re.compile(r"^import (\w+_pb2) as (\w+)$", re.MULTILINE)
 
 
