@@ -271,6 +271,11 @@ class Logger:
     def sink(self) -> Sink:
         return self._sink
 
+    @property
+    def bound(self) -> dict[str, Any]:
+        """The attributes bound so far (for reporters that pass a record's fields on)."""
+        return dict(self._bound)
+
     def bind(self, *pairs: Attr, **attrs: Any) -> Logger:
         """A logger that adds these attributes (pairs allow keys such as `scaling-job-id`)."""
         return Logger(self._sink, self._bound + pairs + tuple(attrs.items()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from .flags import (
 )
 
 MAX_FIELD = 1024
+EXIT_JOB_FAILED = 1  # --fail-on-error
 REQUEST_TYPES = ("up", "down", "keep")
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
 GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -128,10 +130,10 @@ def _run_direct(**kw: Any) -> None:
     # Upstream checks --config only when every parameter is valid.
     dest: list[str | None] = [check("--dest", kw["dest"], optional(printascii))]
     validate(dest + (params or [check("--config", kw["config"], optional(file_path))]))
-    from ..inputs.direct import exit_code, reply_line, send
-    from ..inputs.forward import ForwardError
     from ..inputs.request import ScalingRequest
 
+    if kw["output"] not in ("text", "json"):
+        fail(["--output: oneof=text json"])
     request = ScalingRequest(
         source=kw["source"],
         resource_name=kw["resource_name"],
@@ -139,12 +141,61 @@ def _run_direct(**kw: Any) -> None:
         desired_state_name=kw["desired_state_name"],
         sync=kw["sync"],
     )
+    ctx.exit(_direct_extras(request, kw) if _wants_extras(kw) else _direct_plain(request, kw))
+
+
+def _wants_extras(kw: dict[str, Any]) -> bool:
+    return bool(kw["dry_run"] or kw["progress"] or kw["fail_on_error"]) or (
+        kw["sync"] and sys.stderr.isatty()
+    )
+
+
+def _direct_plain(request: Any, kw: dict[str, Any]) -> int:
+    """Upstream's request, with the refusal reason (from our Core's trailers) on stderr."""
+    from ..inputs.direct import exit_code, reply_line
+    from ..inputs.direct_watch import send
+    from ..inputs.forward import ForwardError
+
     try:
-        response = asyncio.run(send(kw["dest"], request))
+        outcome = asyncio.run(send(kw["dest"], request))
     except ForwardError as exc:
         raise CommandError(str(exc)) from None
-    click.echo(reply_line(response))
-    ctx.exit(exit_code(response))
+    click.echo(reply_line(outcome.response))
+    if outcome.reason:
+        click.echo(outcome.reason, err=True)
+    return exit_code(outcome.response)
+
+
+def _direct_extras(request: Any, kw: dict[str, Any]) -> int:
+    from ..inputs.direct import exit_code, reply_line
+    from ..inputs.direct_watch import dry_run, dry_run_json, dry_run_text, send
+    from ..inputs.forward import ForwardError
+    from ..proto import request_pb2
+
+    try:
+        if kw["dry_run"]:
+            reply = asyncio.run(dry_run(kw["dest"], request))
+            click.echo(dry_run_json(reply) if kw["output"] == "json" else dry_run_text(reply))
+            return 0
+        progress = kw["progress"] or (request.sync and sys.stderr.isatty())
+        watch = request.sync and (progress or kw["fail_on_error"])
+        outcome = asyncio.run(
+            send(
+                kw["dest"],
+                request,
+                watch=watch,
+                on_event=(lambda line: click.echo(line, err=True)) if progress else None,
+            )
+        )
+    except ForwardError as exc:
+        raise CommandError(str(exc)) from None
+    click.echo(reply_line(outcome.response))
+    if outcome.reason:
+        click.echo(outcome.reason, err=True)
+    if kw["fail_on_error"] and outcome.response.status == request_pb2.JOB_FAILED:
+        click.echo(f"Error: job failed: {outcome.error or '(the Core did not say why)'}", err=True)
+        return EXIT_JOB_FAILED
+    return exit_code(outcome.response)
 
 
 direct = GoFlagsCommand(
@@ -167,6 +218,22 @@ direct = GoFlagsCommand(
             usage="Name of the desired state defined in Core's configuration file",
         ),
         Flag(["--sync"], type_name="bool", usage="Flag for synchronous handling"),
+        Flag(
+            ["--dry-run"],
+            type_name="bool",
+            usage="print what the Core would do (and whether it would accept now) without doing it",
+        ),
+        Flag(
+            ["--progress"],
+            type_name="bool",
+            usage="with --sync: print the job's events on stderr as they happen (default on a terminal)",
+        ),
+        Flag(
+            ["--fail-on-error"],
+            type_name="bool",
+            usage="with --sync: exit 1 when the job ends JOB_FAILED, with its error on stderr",
+        ),
+        Flag(["--output"], default="text", usage="--dry-run output: text or json"),
     ],
     callback=_run_direct,
 )

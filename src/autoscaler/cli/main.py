@@ -56,6 +56,11 @@ root = Group(
         "server": ("autoscaler.cli.core", "core", "A set of sub commands to manage autoscaler's core server"),
         "start": ("autoscaler.cli.core", "start", "start autoscaler's core server"),
         "validate": ("autoscaler.cli.core", "validate_command", "validate autoscaler's core configuration"),
+        "status": (
+            "autoscaler.cli.status",
+            "status",
+            "show resources, cooldowns, recent jobs and handlers of a running Core",
+        ),
         "resources": ("autoscaler.cli.core", "resources", "list target resources"),
         "example": ("autoscaler.cli.core", "example", "show configuration example"),
         "inputs": ("autoscaler.cli.inputs", "inputs", "A set of sub commands to manage autoscaler's inputs"),

@@ -2,9 +2,9 @@
 call its hooks and neither log nor count themselves.
 
 `JobReporter` has a no-op hook per event; `LogReporter` writes upstream's log lines and counts
-the Core's metrics. Each hook gets the logger that carries the event's fields (request, source,
-resource, and for handler events type, zone, id, name, step, handler), so a reporter that logs
-shows them as upstream does.
+the Core's metrics; `Reporters` tells several reporters the same events, in order. Each hook
+gets the logger that carries the event's fields (request, source, resource, and for handler
+events type, zone, id, name, step, handler), so a reporter that logs shows them as upstream does.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Any
 
 from google.protobuf import text_format
 
+from ..golang.duration import go_duration
 from ..handlers.contract import HandleResponse, Step
 from ..log import LEVELS, Logger, Whole
 from ..proto import request_pb2
-from .job import ACCEPTED, CANCELED, FAILED, IGNORED, RUNNING, Job, status_name
+from .job import ACCEPTED, CANCELED, FAILED, IGNORED, RUNNING, Job, Refusal, status_name, whole_seconds
 from .metrics import CoreMetrics
 from .request import RequestInfo, RequestType
 
@@ -43,7 +44,9 @@ class JobReporter:
         """The request was answered with a gRPC error (unknown resource, cloud failure)."""
 
     def ignored(self, job: Job, reason: str, logger: Logger) -> None:
-        """The request was not taken: the Core is stopping, or the job is busy or cooling down."""
+        """The request was not taken: the Core is stopping, or the job is busy or cooling down.
+
+        `reason` is the Core's answer; a `Refusal` also says why (its `kind`, `remaining`)."""
 
     def canceled(self, job: Job, error: str, logger: Logger) -> None:
         """The request could not be checked (its resource could not be read)."""
@@ -95,7 +98,13 @@ class LogReporter(JobReporter):
             self.metrics.core_errors.inc()
 
     def ignored(self, job: Job, reason: str, logger: Logger) -> None:
-        logger.info(reason, status=status_name(IGNORED))
+        # Upstream's line, then (an addition) why: reason=cooldown remaining=9m32s, reason=running.
+        pairs: list[tuple[str, object]] = [("status", status_name(IGNORED))]
+        if isinstance(reason, Refusal) and reason.kind in ("cooldown", "running"):
+            pairs.append(("reason", reason.kind))
+            if reason.kind == "cooldown":
+                pairs.append(("remaining", go_duration(whole_seconds(reason.remaining))))
+        logger.info(str(reason), *pairs)
 
     def canceled(self, job: Job, error: str, logger: Logger) -> None:
         logger.info("request has been canceled", status=status_name(CANCELED), error=error)
@@ -135,3 +144,56 @@ class LogReporter(JobReporter):
             logger.warn("", status=status_name(status), error=error or "")
         else:
             logger.info("", status=status_name(status))
+
+
+class Reporters(JobReporter):
+    """Several reporters told every event, in the order given (the log first, as a rule)."""
+
+    def __init__(self, *reporters: JobReporter) -> None:
+        self.reporters = reporters
+
+    def received(
+        self, request_type: RequestType, request: request_pb2.ScalingRequest, logger: Logger
+    ) -> None:
+        for reporter in self.reporters:
+            reporter.received(request_type, request, logger)
+
+    def refused(self, error: str) -> None:
+        for reporter in self.reporters:
+            reporter.refused(error)
+
+    def ignored(self, job: Job, reason: str, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.ignored(job, reason, logger)
+
+    def canceled(self, job: Job, error: str, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.canceled(job, error, logger)
+
+    def accepted(self, job: Job, request: RequestInfo, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.accepted(job, request, logger)
+
+    def running(self, job: Job, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.running(job, logger)
+
+    def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.progress(job, elapsed, logger)
+
+    def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.handler_skipped(job, handler, step, logger)
+
+    def handler_response(self, job: Job, response: HandleResponse, builtin: bool, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.handler_response(job, response, builtin, logger)
+
+    def handler_call_ended(self, job: Job, handler: str, step: Step, seconds: float, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.handler_call_ended(job, handler, step, seconds, logger)
+
+    def finished(self, job: Job, status: int, error: str | None, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.finished(job, status, error, logger)

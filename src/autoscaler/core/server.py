@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 
 from ..log import Logger
-from ..proto import request_pb2, request_pb2_grpc
+from ..proto import request_pb2, request_pb2_grpc, status_pb2, status_pb2_grpc
 from ..wire.address import AddressError
 from ..wire.server import (
     SOCKET_MODE,
@@ -30,9 +30,13 @@ from .config.problems import Problem, invalid
 from .config.validate import validate_config
 from .handler_health import ping_all
 from .handler_refs import CustomRef, HandlerRef
+from .history import MemoryHistory
+from .history_recorder import HistoryRecorder
+from .job_events import JobEvents
 from .metrics import CoreMetrics
-from .reporter import LogReporter
+from .reporter import LogReporter, Reporters
 from .service import CoreState, ScalingService
+from .status import StatusService
 
 # In-flight RPCs (sync requests) get this long once the jobs are done or abandoned.
 RPC_DRAIN_GRACE = 5.0
@@ -110,17 +114,26 @@ class CoreServer:
         self.logger = logger
         self.registry = metrics.registry
         self.metrics = metrics
+        self.history = MemoryHistory()
+        self.events = JobEvents()
+        reporter = Reporters(LogReporter(metrics), HistoryRecorder(self.history), self.events)
         self.state = CoreState(
             config,
             cloud,
             lambda: handler_refs(config, cloud, self.metrics),
             logger,
-            LogReporter(metrics),
+            reporter,
         )
         self.server = new_server()
         request_pb2_grpc.add_ScalingServiceServicer_to_server(ScalingService(self.state), self.server)
+        status_service = StatusService(config, cloud, self.state, self.history, self.events)
+        status_pb2_grpc.add_StatusServiceServicer_to_server(status_service, self.server)
         add_standard_services(
-            self.server, [request_pb2.DESCRIPTOR.services_by_name["ScalingService"].full_name]
+            self.server,
+            [
+                request_pb2.DESCRIPTOR.services_by_name["ScalingService"].full_name,
+                status_pb2.DESCRIPTOR.services_by_name["StatusService"].full_name,
+            ],
         )
         self.listener: Listener | None = None
         self.exporter: object | None = None
@@ -165,6 +178,7 @@ class CoreServer:
             for task in list(self.state.running):
                 task.cancel()
         self.logger.info("shutting down", error="context canceled")
+        self.events.close()  # watchers' streams end, so the drain need not wait for them
         await self._release(RPC_DRAIN_GRACE)
         if not clean:
             raise CoreError("failed to stop core instance: context deadline exceeded")

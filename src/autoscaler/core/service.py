@@ -14,12 +14,14 @@ from typing import Any, cast
 import grpc
 
 from ..cloud.errors import message_of
+from ..golang.duration import go_duration
 from ..log import Logger, go_quote
 from ..proto import request_pb2, request_pb2_grpc
+from ..wire.metadata import refusal_trailers
 from .cloud import CoreCloud
 from .config.model import Config
 from .handler_refs import HandlerRef
-from .job import ACCEPTED, CANCELED, Job
+from .job import ACCEPTED, CANCELED, Job, Refusal, whole_seconds
 from .orchestration import JobRun, Orchestrator
 from .reporter import JobReporter
 from .request import RequestInfo, RequestType
@@ -54,7 +56,13 @@ class CoreState:
         self.running: set[asyncio.Task[int]] = set()
         self.stopping = False
 
-    async def handle(self, request_type: RequestType, request: ScalingRequest) -> ScalingResponse:
+    async def handle(
+        self,
+        request_type: RequestType,
+        request: ScalingRequest,
+        on_refusal: Callable[[Refusal], None] = lambda _: None,
+    ) -> ScalingResponse:
+        """Answer one request; `on_refusal` hears why it was not accepted, when it was not."""
         self.reporter.received(request_type, request, self.logger)
         try:
             name = self.config.resolve_name(request.resource_name)
@@ -68,8 +76,10 @@ class CoreState:
             if job is None:
                 job = self.jobs[name] = Job(name, self.config.autoscaler.cooldowns)
             if self.stopping:
-                self.reporter.ignored(job, "core is shutting down", logger)
-                return _response(name, job.status, "core is shutting down")
+                stopping = Refusal("core is shutting down", "stopping")
+                on_refusal(stopping)
+                self.reporter.ignored(job, stopping, logger)
+                return _response(name, job.status, stopping)
             definition = self.config.find(name)
             try:
                 if definition is None:
@@ -80,9 +90,11 @@ class CoreState:
                 text = message_of(exc)
                 self.reporter.canceled(job, text, logger)
                 raise RequestError(text) from None
-            if not job.acceptable(request_type, last_modified):
-                self.reporter.ignored(job, "job is in an unacceptable state", logger)
-                return _response(name, job.status, "job is in an unacceptable state")
+            refusal = job.refusal(request_type, last_modified)
+            if refusal is not None:
+                on_refusal(refusal)
+                self.reporter.ignored(job, refusal, logger)
+                return _response(name, job.status, refusal)
             job.status = ACCEPTED
             self.reporter.accepted(job, info, logger)
             run = JobRun(
@@ -113,7 +125,7 @@ class CoreState:
 
 
 def _response(job_id: str, status: int, message: str = "") -> ScalingResponse:
-    return ScalingResponse(scaling_job_id=job_id, status=cast(Any, status), message=message)
+    return ScalingResponse(scaling_job_id=job_id, status=cast(Any, status), message=str(message))
 
 
 class ScalingService(request_pb2_grpc.ScalingServiceServicer):
@@ -123,8 +135,13 @@ class ScalingService(request_pb2_grpc.ScalingServiceServicer):
     async def _serve(
         self, request_type: RequestType, request: ScalingRequest, context: grpc.aio.ServicerContext
     ) -> ScalingResponse:
+        def tell(refusal: Refusal) -> None:
+            # Only in trailers: the answer's message bytes stay upstream's.
+            remaining = go_duration(whole_seconds(refusal.remaining)) if refusal.kind == "cooldown" else ""
+            context.set_trailing_metadata(refusal_trailers(refusal.kind, remaining))
+
         try:
-            return await self.state.handle(request_type, request)
+            return await self.state.handle(request_type, request, tell)
         except RequestError as exc:
             self.state.reporter.refused(str(exc))
             await context.abort(grpc.StatusCode.UNKNOWN, str(exc))

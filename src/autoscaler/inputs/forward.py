@@ -57,7 +57,10 @@ class CoreClient:
             await cached[0].close()  # it has no connection, so nothing waits here
         return stub
 
-    async def send(self, request: ScalingRequest) -> request_pb2.ScalingResponse:
+    async def send(
+        self, request: ScalingRequest, trailers: list[tuple[str, str]] | None = None
+    ) -> request_pb2.ScalingResponse:
+        """The Core's answer; `trailers`, when given, receives the answer's trailing metadata."""
         try:
             address = default_core_address(self.dest)
             stub = await self._stub(address)
@@ -71,7 +74,10 @@ class CoreClient:
             sync=request.sync,
         )
         try:
-            response: request_pb2.ScalingResponse = await call(message)
+            pending = call(message)
+            response: request_pb2.ScalingResponse = await pending
+            if trailers is not None:
+                trailers.extend((str(k), str(v)) for k, v in (await pending.trailing_metadata() or ()))
         except grpc.aio.AioRpcError as exc:
             self._on_rpc_error()
             raise ForwardError(go_status_text(exc.code(), exc.details()), rpc_failed=True) from None

@@ -528,6 +528,7 @@ class DryRunReply(_message.Message):
     GROUP_BEFORE_FIELD_NUMBER: _builtins.int
     GROUP_AFTER_FIELD_NUMBER: _builtins.int
     HANDLERS_FIELD_NUMBER: _builtins.int
+    PARALLELISM_FIELD_NUMBER: _builtins.int
     resource_name: _builtins.str
     """resolved"""
     request: _builtins.str
@@ -538,6 +539,8 @@ class DryRunReply(_message.Message):
     """Why not: cooldown, running or stopping; message is what ScalingService would answer."""
     message: _builtins.str
     cooldown_remaining: _builtins.int
+    parallelism: _builtins.int
+    """ServerGroup only: how many members the job would create or delete at once."""
     @_builtins.property
     def actions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Action]:
         """What the job would do to each cloud resource, in the order it would."""
@@ -566,10 +569,11 @@ class DryRunReply(_message.Message):
         group_before: Global___GroupSize | None = ...,
         group_after: Global___GroupSize | None = ...,
         handlers: _abc.Iterable[_builtins.str] | None = ...,
+        parallelism: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["group_after", b"group_after", "group_before", b"group_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "cooldown_remaining", b"cooldown_remaining", "group_after", b"group_after", "group_before", b"group_before", "handlers", b"handlers", "message", b"message", "reason", b"reason", "request", b"request", "resource_name", b"resource_name", "type", b"type", "would_accept", b"would_accept"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "cooldown_remaining", b"cooldown_remaining", "group_after", b"group_after", "group_before", b"group_before", "handlers", b"handlers", "message", b"message", "parallelism", b"parallelism", "reason", b"reason", "request", b"request", "resource_name", b"resource_name", "type", b"type", "would_accept", b"would_accept"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
