@@ -148,7 +148,7 @@ async def _status(address: str, resource: str) -> Any:
 
 
 async def _watch(address: str, resource: str) -> int:
-    from ..inputs.direct_watch import event_line
+    from ..inputs.direct_watch import event_line, quiet
     from ..proto import status_pb2, status_pb2_grpc
     from ..wire.dial import channel
     from ..wire.server import StopSignals
@@ -160,7 +160,7 @@ async def _watch(address: str, resource: str) -> int:
 
             async def follow() -> None:
                 async for event in stream:
-                    if event.kind != status_pb2.JobEvent.Kind.WATCHING:
+                    if event.kind != status_pb2.JobEvent.Kind.WATCHING and not quiet(event):
                         click.echo(event_line(event))
 
             follower = asyncio.ensure_future(follow())

@@ -68,6 +68,11 @@ def event_line(event: Event) -> str:
     return " ".join(parts)
 
 
+def quiet(event: Event) -> bool:
+    """A handler's bare "not for me" (IGNORED, no log): the Core logs those at DEBUG only."""
+    return event.kind == Kind.HANDLER_RESPONSE and event.status == "IGNORED" and not event.log
+
+
 async def send(
     dest: str, request: ScalingRequest, watch: bool = False, on_event: Write | None = None
 ) -> Outcome:
@@ -92,7 +97,7 @@ async def send(
                             ready.set()
                             continue
                         events.append(event)
-                        if on_event is not None:
+                        if on_event is not None and not quiet(event):
                             on_event(event_line(event))
                         if event.kind in (Kind.FINISHED, Kind.IGNORED):
                             return
