@@ -292,7 +292,7 @@ def test_an_upstream_client_gets_upstream_responses(stack: Stack) -> None:
     )
     assert dict(call.trailing_metadata())["autoscaler-reason"] == "cooldown"
     listed = subprocess.run(
-        ["grpcurl", "-plaintext", "-unix", str(stack.core_socket), "list"],
+        [GRPCURL, "-plaintext", "-unix", str(stack.core_socket), "list"],
         capture_output=True,
         text=True,
         timeout=60,
