@@ -19,6 +19,7 @@ from ..wire.dial import CORE_SOCKET_CANDIDATES
 from .cobra import Command, CommandError, Flag, Group, fail
 from .flags import (
     GoDuration,
+    GoInt,
     Rule,
     check,
     collect,
@@ -264,6 +265,32 @@ def _server_flags() -> list[click.Parameter]:
         ),
         Flag(["--tls-key"], default="", usage="private key file (PEM) for --tls-cert"),
         Flag(
+            ["--tls-key-passphrase-file"],
+            default="",
+            usage="file whose first line is the passphrase of an encrypted --tls-key "
+            "(a passphrase is never asked on the terminal)",
+        ),
+        Flag(
+            ["--header-timeout"],
+            type=GoDuration(),
+            default="10s",
+            usage="close a connection whose request headers have not all arrived after this long (0: never)",
+        ),
+        Flag(
+            ["--body-timeout"],
+            type=GoDuration(),
+            default="30s",
+            usage="close a connection whose request body has not all arrived this long after its headers "
+            "(0: never)",
+        ),
+        Flag(
+            ["--max-connections"],
+            type=GoInt(),
+            default=1000,
+            usage="open connections at most (lowered to fit the file limit); beyond, the longest-waiting "
+            "idle or slow one is closed, or the newcomer gets 503",
+        ),
+        Flag(
             ["--shutdown-grace"],
             type=GoDuration(),
             default="1m",
@@ -310,19 +337,21 @@ def _string_slice(values: Sequence[str], default: Sequence[str]) -> list[str]:
     return items
 
 
-def _tls_problems(cert: str, key: str) -> list[str | None]:
+def _tls_problems(cert: str, key: str, passphrase_file: str) -> list[str | None]:
     if not cert and not key:
-        return []
+        return ["--tls-key-passphrase-file: only with --tls-key"] if passphrase_file else []
     if not cert or not key:
         return ["--tls-cert, --tls-key: give both or neither"]
     problems = [check("--tls-cert", cert, file_path), check("--tls-key", key, file_path)]
+    if passphrase_file:
+        problems.append(check("--tls-key-passphrase-file", passphrase_file, file_path))
     if any(problems):
         return problems
-    import ssl
+    from ..wire.tls import TLSError, server_context
 
     try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
-    except (ssl.SSLError, OSError) as exc:
+        server_context(cert, key, passphrase_file)
+    except TLSError as exc:
         return [f"--tls-cert, --tls-key: cannot load the certificate and key: {exc}"]
     return []
 
@@ -351,7 +380,8 @@ def _run_http_input(kind: str, kw: dict[str, Any]) -> None:
         if kw["token"] and not all(0x21 <= ord(c) <= 0x7E for c in kw["token"])
         else None
     )
-    problems += _tls_problems(kw["tls_cert"], kw["tls_key"])
+    problems += _tls_problems(kw["tls_cert"], kw["tls_key"], kw["tls_key_passphrase_file"])
+    problems.append("--max-connections: must be at least 1" if kw["max_connections"] < 1 else None)
     validate(problems)
     grace = kw["shutdown_grace"]
 
@@ -366,6 +396,7 @@ def _run_http_input(kind: str, kw: dict[str, Any]) -> None:
 
     from ..inputs.app import InputsServerConfig
     from ..inputs.server import ServeError, serve
+    from ..wire.http_limits import HttpLimits
 
     options = InputsServerConfig(
         address=kw["addr"],
@@ -375,8 +406,10 @@ def _run_http_input(kind: str, kw: dict[str, Any]) -> None:
         enable_sync=kw["enable_sync"],
         tls_cert=kw["tls_cert"],
         tls_key=kw["tls_key"],
+        tls_key_passphrase_file=kw["tls_key_passphrase_file"],
         shutdown_grace=grace,
         exporter_address=conf.exporter_address,
+        limits=HttpLimits(kw["header_timeout"], kw["body_timeout"], kw["max_connections"]),
     )
     try:
         asyncio.run(serve(input_, options, globals_.logger()))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..log import LEVELS, Logger, Whole, secret_pattern
 from ..proto import request_pb2
+from ..wire.http_limits import HttpLimits
 from .contract import Input, InputError
 from .forward import CoreClient, ForwardError, status_name
 from .metrics import WebhookMetrics
@@ -58,9 +59,11 @@ class InputsServerConfig:
     enable_sync: bool = False  # honour the `sync` query parameter
     tls_cert: str = ""
     tls_key: str = ""
+    tls_key_passphrase_file: str = ""  # the passphrase of an encrypted --tls-key
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     exporter_address: str | None = None  # None: no exporter
     body_limit: int = BODY_LIMIT
+    limits: HttpLimits = field(default_factory=HttpLimits)  # header/body deadlines, connection cap
 
     @property
     def routes(self) -> tuple[str, ...]:
@@ -71,8 +74,12 @@ class _TooLarge(Exception):
     pass
 
 
+class _Incomplete(Exception):
+    """The connection closed before the body ended (the client left, or missed --body-timeout)."""
+
+
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole body, or _TooLarge as soon as it exceeds `limit` bytes."""
+    """The whole body; _TooLarge as soon as it exceeds `limit` bytes, _Incomplete if cut short."""
     for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit() and int(value) > limit:
             raise _TooLarge
@@ -80,7 +87,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise _Incomplete  # never act on part of a body
         body += message.get("body", b"")
         if len(body) > limit:
             raise _TooLarge
@@ -210,6 +217,10 @@ class WebhookApp:
             body = await read_body(scope, receive, self.options.body_limit)
         except _TooLarge:
             return self._reject(400, "http: request body too large")
+        except _Incomplete:
+            # Nobody is left to answer; the HTTP server's rate-limited warning counts slow clients.
+            self.logger.debug("webhook abandoned: the connection closed before the body ended")
+            return Response(b"", 400)
         if self._debug:
             self.logger.debug("", request=Whole(dump_request(scope, body, self.options.token)))
         try:

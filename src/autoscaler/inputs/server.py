@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from ..log import Logger
+from ..wire.address import is_loopback
 from ..wire.server import run_until_signal
 from .app import CUT_OFF_ALLOWANCE, IDLE_TIMEOUT, InputsServerConfig, WebhookApp
 from .contract import Input
@@ -66,17 +67,26 @@ class InputsServer:
         """Bind and serve; raises ServeError (`inputs service failed: ...`)."""
         from ..wire.address import AddressError
         from ..wire.http import AsgiServer, bind_tcp
+        from ..wire.tls import TLSError, server_context
 
+        tls: dict[str, Any] = {}
+        if self.options.tls_cert:
+            try:
+                context = server_context(
+                    self.options.tls_cert, self.options.tls_key, self.options.tls_key_passphrase_file
+                )
+            except TLSError as exc:
+                raise ServeError(f"inputs service failed: {exc}") from None
+            tls = {"ssl_context_factory": lambda _config, _default: context}
         try:
             sock = bind_tcp(self.options.address)
         except (OSError, AddressError) as exc:
             raise ServeError(f"inputs service failed: {exc}") from None
-        tls = {}
-        if self.options.tls_cert:
-            tls = {"ssl_certfile": self.options.tls_cert, "ssl_keyfile": self.options.tls_key}
         self._http = AsgiServer(
             self.web.app,
             sock,
+            self.options.limits,
+            self.logger,
             log_config=None,
             server_header=False,
             # A backstop only: stop() cuts requests off itself when the grace runs out.
@@ -93,6 +103,13 @@ class InputsServer:
             raise ServeError(f"inputs service failed: {exc}") from None
         self.address = self._http.address
         self.logger.info("started", address=self.address)
+        if not self.options.token and not is_loopback(sock.getsockname()[0]):
+            self.logger.warn(
+                "listening beyond loopback without a token: anyone who reaches this address can send "
+                "scaling requests",
+                address=self.address,
+                hint="set --token (or token: in --config), or listen on 127.0.0.1 with --addr",
+            )
         if self.options.exporter_address is not None:
             from ..wire.metrics import Exporter
 

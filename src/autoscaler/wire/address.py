@@ -152,3 +152,15 @@ def resolve_tcp(endpoint: str) -> tuple[str, int]:
 def host_port(ip: str, port: int) -> str:
     """`ip:port`, IPv6 in brackets, as Go prints listener addresses."""
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def is_loopback(ip: str) -> bool:
+    """True for an address only this host can reach (127.0.0.0/8, ::1, and ::ffff:127.x)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))

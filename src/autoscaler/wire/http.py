@@ -15,7 +15,15 @@ from typing import Any
 
 import uvicorn
 
+from ..log import Logger
 from .address import host_port, resolve_tcp
+from .http_guard import (
+    ConnectionGuard,
+    handle_accept_errors,
+    protocol_for,
+    quiet_uvicorn_duplicates,
+)
+from .http_limits import HttpLimits
 
 
 class _Server(uvicorn.Server):
@@ -48,14 +56,27 @@ def bind_tcp(address: str, backlog: int = 128) -> socket.socket:
 
 
 class AsgiServer:
-    """One uvicorn server on one bound socket; `start()` returns at once, `stop()` drains."""
+    """One uvicorn server on one bound socket; `start()` returns at once, `stop()` drains.
 
-    def __init__(self, app: Any, sock: socket.socket, **config: Any) -> None:
+    Every server is bounded by `limits` (http_guard.py): header and body deadlines, a cap on
+    open connections; `logger` gets its rate-limited warnings."""
+
+    def __init__(
+        self,
+        app: Any,
+        sock: socket.socket,
+        limits: HttpLimits | None = None,
+        logger: Logger | None = None,
+        **config: Any,
+    ) -> None:
         config.setdefault("log_level", "warning")
         config.setdefault("access_log", False)
         config.setdefault("lifespan", "off")
         config.setdefault("interface", "asgi3")  # detection mistakes bound methods for ASGI2 apps
+        self.guard = ConnectionGuard(limits or HttpLimits(), logger)
+        config["http"] = protocol_for(self.guard)
         self.sock = sock
+        self.logger = logger
         self.server = _Server(uvicorn.Config(app, **config))
         self._task: asyncio.Task[None] | None = None
 
@@ -65,6 +86,8 @@ class AsgiServer:
         return host_port(ip, port)
 
     async def start(self) -> None:
+        handle_accept_errors(asyncio.get_running_loop(), self.logger)
+        quiet_uvicorn_duplicates()
         self._task = asyncio.create_task(self.server.serve(sockets=[self.sock]))
         while not self.server.started and not self._task.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.005)

@@ -22,11 +22,13 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4 as TEXT_FORMAT
 
 from ..log import Logger
+from .http_limits import HttpLimits
 
 # Go's client does not export `<name>_created` series; keep the exposition identical.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 ERRORS_HELP = "The total number of errors"
+EXPORTER_CONNECTIONS = 100  # scrapers are few; the rest of the descriptors are the server's
 
 
 def new_registry() -> CollectorRegistry:
@@ -78,12 +80,22 @@ class Exporter:
             await _respond(send, 200, body, TEXT_FORMAT.encode())
 
     async def start(self) -> str:
+        from .address import is_loopback
         from .http import AsgiServer, bind_tcp  # only exporting processes load uvicorn
 
-        self._server = AsgiServer(self._app, bind_tcp(self.address or ":0"))
+        sock = bind_tcp(self.address or ":0")
+        self._server = AsgiServer(
+            self._app, sock, HttpLimits(max_connections=EXPORTER_CONNECTIONS), self.logger
+        )
         await self._server.start()
         self.bound = self._server.address
         self.logger.info("exporter started", address=self.bound)
+        if not is_loopback(sock.getsockname()[0]):
+            self.logger.warn(
+                "metrics exporter listening beyond loopback: anyone who reaches it can read the metrics",
+                address=self.bound,
+                hint="give the exporter a 127.0.0.1 address in the configuration",
+            )
         return self.bound
 
     async def stop(self) -> None:

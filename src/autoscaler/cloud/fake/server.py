@@ -17,7 +17,7 @@ class FakeCloudServer:
         self.cloud = cloud
         self.delays = delays
         self.logger = logger
-        self.http = AsgiServer(cloud.app, sock)
+        self.http = AsgiServer(cloud.app, sock, logger=logger)  # its slow-client warnings
 
     async def start(self) -> str:
         await self.http.start()
