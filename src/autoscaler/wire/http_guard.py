@@ -13,7 +13,8 @@ connection protocol is uvicorn's h11 one with a deadline per phase, watched from
   request headers (a slow or idle client); when none is waiting, the newcomer is answered 503;
 - `accept()` failing for lack of descriptors (EMFILE) is one rate-limited WARN, not asyncio's
   traceback per attempt (asyncio reports it through the loop's exception handler and retries
-  the listening socket a second later by itself).
+  the listening socket a second later by itself). It still happens under a burst: asyncio
+  accepts a batch of connections before any of them reaches the cap's bookkeeping.
 """
 
 from __future__ import annotations
@@ -217,6 +218,11 @@ def handle_accept_errors(loop: asyncio.AbstractEventLoop, logger: Logger | None)
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if context.get("message") == _ACCEPT_FAILED:
             warning(error=str(context.get("exception", "")))
+            return
+        callback = getattr(context.get("handle"), "_callback", None)
+        if getattr(callback, "__name__", "") == "_start_serving":
+            # asyncio's retry of a listening socket that paused on EMFILE, firing after the server
+            # closed it: nothing is left to serve, so nothing to report.
             return
         if previous is not None:
             previous(loop, context)
