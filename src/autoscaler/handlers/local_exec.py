@@ -139,7 +139,7 @@ class LocalExecHandler(Handler):
         await self._dispatch(Step.POST_HANDLE, request, reporter)
 
     async def close(self) -> None:
-        killed = await self._runner.terminate_all(self.options.kill_grace)
+        killed = await self._runner.close(self.options.kill_grace)
         if killed:
             self.logger.warn("killed executions still running at shutdown", count=killed)
 

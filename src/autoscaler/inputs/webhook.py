@@ -73,4 +73,4 @@ class WebhookInput:
         return True
 
     async def close(self) -> None:
-        await self._runner.terminate_all(self.options.kill_grace)
+        await self._runner.close(self.options.kill_grace)

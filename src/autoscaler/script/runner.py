@@ -4,7 +4,11 @@
   stdin is fine). When the payload is too large for one argument (Linux caps one at 128 KiB),
   it goes on stdin only.
 - The child gets its own session and process group, so a timeout, a cancelled call or a
-  shutdown can kill the script *and everything it started*: SIGTERM, then SIGKILL after a grace.
+  shutdown can kill the script *and everything it started*: SIGTERM, then SIGKILL after a grace,
+  to its process group and to every process still in its session (found in /proc). Only a
+  process that starts a session of its own (`setsid`, a daemon) escapes.
+- A watchdog process (script/watchdog.py), started once per runner, kills the sessions of the
+  children still running if the runner's process dies without cleaning up (SIGKILL, OOM).
 - stdout is read to EOF (a background grandchild holding it open delays completion, as upstream
   does) while only a bounded amount is kept: the head and the tail, with a marker saying how many
   bytes were dropped between them. Lines can be handed to a callback as they arrive.
@@ -25,6 +29,8 @@ from dataclasses import dataclass
 from ..golang.errors import go_errno_text, go_exit_cause
 from .capture import BoundedCapture, LineCallback, LineSplitter
 from .child import Child
+from .orphans import Watchdog
+from .watchdog import kill_session
 
 MAX_ARG_BYTES = 128 * 1024  # Linux MAX_ARG_STRLEN, including the terminating NUL
 DEFAULT_CAPTURE_LIMIT = 1024 * 1024
@@ -94,12 +100,13 @@ class RunResult:
 
 
 async def _terminate(child: Child, grace: float) -> None:
-    """SIGTERM the whole group, then SIGKILL it if the leader is not gone within `grace`."""
-    child.signal_group(signal.SIGTERM)
+    """SIGTERM the whole session, then SIGKILL it if the leader is not gone within `grace`."""
+    kill_session(child.pid, signal.SIGTERM)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(child.wait(), grace)
-    # Kill the rest of the group too: the leader may have exited leaving children behind.
-    child.signal_group(signal.SIGKILL)
+    # Kill the rest too: the leader may have exited leaving children behind, in its group or in
+    # other groups of its session.
+    kill_session(child.pid, signal.SIGKILL)
     await child.wait()
 
 
@@ -119,8 +126,9 @@ class ScriptRunner:
     """Runs executables and owns the children it started, so that closing one handler (or
     input) kills what it left running, and nothing of another's."""
 
-    def __init__(self) -> None:
+    def __init__(self, watchdog: bool = True) -> None:
         self._live: set[Child] = set()
+        self._watchdog = Watchdog() if watchdog else None
 
     @property
     def live_count(self) -> int:
@@ -131,6 +139,13 @@ class ScriptRunner:
         children = list(self._live)
         await asyncio.gather(*(_terminate(c, grace) for c in children), return_exceptions=True)
         return len(children)
+
+    async def close(self, grace: float = 2.0) -> int:
+        """`terminate_all`, then stop the watchdog; returns how many children were killed."""
+        killed = await self.terminate_all(grace)
+        if self._watchdog is not None:
+            self._watchdog.close()
+        return killed
 
     async def run(self, spec: RunSpec, on_line: LineCallback | None = None) -> RunResult:
         """Run once; raises SpawnError if it cannot start. Cancelling kills the process group."""
@@ -145,6 +160,8 @@ class ScriptRunner:
             with_argument = False
             child = _spawn(spec, with_argument)
         self._live.add(child)
+        if self._watchdog is not None:
+            self._watchdog.watch(child.pid)
         capture = BoundedCapture(spec.capture_limit)
         splitter = LineSplitter(on_line) if on_line is not None else None
         timed_out = False
@@ -193,6 +210,8 @@ class ScriptRunner:
             if child.returncode is None:
                 child.signal_group(signal.SIGKILL)
                 await asyncio.shield(child.wait())
+            if self._watchdog is not None:
+                self._watchdog.forget(child.pid)
             child.close()
         assert child.returncode is not None
         return RunResult(
