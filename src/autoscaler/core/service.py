@@ -15,7 +15,7 @@ import grpc
 
 from ..cloud.errors import message_of
 from ..golang.duration import go_duration
-from ..log import Logger, go_quote
+from ..log import Logger, clip, go_quote
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.metadata import refusal_trailers
 from .cloud import CoreCloud
@@ -83,7 +83,8 @@ class CoreState:
             definition = self.config.find(name)
             try:
                 if definition is None:
-                    raise RequestError(f"resource {go_quote(name)} not found")
+                    # Echoed cut short: a megabyte of name would overflow the caller's gRPC trailers.
+                    raise RequestError(f"resource {go_quote(clip(name))} not found")
                 last_modified = await definition.last_modified(self.cloud.client)
             except Exception as exc:
                 job.status = CANCELED
