@@ -11,6 +11,7 @@ from typing import Any
 
 from ..log import Logger
 from ..wire.address import is_loopback
+from ..wire.http_guard import RateLimitedWarning
 from ..wire.server import run_until_signal
 from .app import CUT_OFF_ALLOWANCE, IDLE_TIMEOUT, InputsServerConfig, WebhookApp
 from .contract import Input
@@ -22,18 +23,25 @@ class ServeError(Exception):
 
 
 class _UvicornLogBridge(logging.Handler):
-    """uvicorn's own warnings and errors (bad HTTP, a cancelled drain) in our log format."""
+    """uvicorn's own warnings and errors (bad HTTP, a cancelled drain) in our log format; a
+    warning a client can repeat at will (`Invalid HTTP request received.`) is rate-limited."""
 
     def __init__(self, logger: Logger) -> None:
         super().__init__(logging.WARNING)
         self.target = logger
+        self._warnings: dict[str, RateLimitedWarning] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         attrs = {"error": str(record.exc_info[1])} if record.exc_info and record.exc_info[1] else {}
+        message = record.getMessage()
         if record.levelno >= logging.ERROR:
-            self.target.error(record.getMessage(), **attrs)
-        else:
-            self.target.warn(record.getMessage(), **attrs)
+            self.target.error(message, **attrs)
+            return
+        if message not in self._warnings and len(self._warnings) < 64:
+            self._warnings[message] = RateLimitedWarning(self.target, message)
+        warning = self._warnings.get(message)
+        if warning is not None:
+            warning(**attrs)
 
 
 def bridge_uvicorn_logs(logger: Logger) -> None:
