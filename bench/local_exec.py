@@ -7,6 +7,8 @@
 2. 64 concurrent calls of a `sleep 0.2` script: wall time (ideal: 0.2 s).
 3. Idle RSS of the handler process.
 4. Peak RSS of the handler while a script prints 1 GiB to stdout (sampled every 5 ms).
+5. What the orphan watchdog costs per execution: ScriptRunner.run of the same script with the
+   watchdog and without it, in this process, interleaved.
 """
 
 from __future__ import annotations
@@ -245,6 +247,45 @@ def _bare_python_rss() -> int:
         proc.wait()
 
 
+def watchdog_cost(workdir: Path, iterations: int) -> dict[str, float]:
+    """One execution through ScriptRunner with the watchdog (as the handler runs) and without."""
+    from autoscaler.script import RunSpec, ScriptRunner
+
+    script = write(workdir, "echo.sh", "#!/bin/sh\ncat\n")
+    payload = gojson.render(sample_request())
+    spec = RunSpec(program=script, argv0=script, payload=payload)
+
+    async def measure() -> dict[str, list[float]]:
+        os.chdir(workdir)
+        runners = {"watchdog": ScriptRunner(), "no_watchdog": ScriptRunner(watchdog=False)}
+        samples: dict[str, list[float]] = {name: [] for name in runners}
+        for _ in range(20):
+            for runner in runners.values():
+                await runner.run(spec)
+        for _ in range(iterations):
+            for name, runner in runners.items():
+                start = time.perf_counter()
+                result = await runner.run(spec)
+                samples[name].append(time.perf_counter() - start)
+                assert result.output == payload
+        for runner in runners.values():
+            await runner.close()
+        return samples
+
+    here = os.getcwd()
+    try:
+        samples = asyncio.run(measure())
+    finally:
+        os.chdir(here)
+    out = {
+        f"{name}_{q}_ms": percentile(v, n) * 1000
+        for name, v in samples.items()
+        for q, n in (("p50", 50), ("p99", 99))
+    }
+    out["watchdog_ratio_p50"] = out["watchdog_p50_ms"] / out["no_watchdog_p50_ms"]
+    return out
+
+
 def run(quick: bool = False) -> dict[str, float]:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-local-exec-") as tmp:
@@ -253,6 +294,7 @@ def run(quick: bool = False) -> dict[str, float]:
             ("round trip", lambda: round_trip(workdir, 100 if quick else 500)),
             ("64 concurrent", lambda: concurrent(workdir, 3 if quick else 7)),
             ("memory", lambda: memory(workdir, (128 if quick else 1024) * MiB)),
+            ("watchdog cost", lambda: watchdog_cost(workdir, 100 if quick else 500)),
         ]
         for name, step in steps:
             print(f"… {name}", file=sys.stderr, flush=True)
@@ -281,6 +323,10 @@ def report(results: dict[str, float]) -> str:
         f"| peak RSS, {r['flood_gib']:.2f} GiB stdout flood | {r['flood_peak_rss_mib']:.1f} MiB | idle "
         f"{r['idle_rss_mib']:.1f} MiB | {r['flood_peak_rss_mib'] / r['idle_rss_mib']:.2f}× | ≤ 64 MiB |",
         f"| flood throughput | {r['flood_throughput_mib_s']:.0f} MiB/s | — | — | — |",
+        f"| one execution with the orphan watchdog, p50 | {r['watchdog_p50_ms']:.2f} ms | without "
+        f"{r['no_watchdog_p50_ms']:.2f} ms | {r['watchdog_ratio_p50']:.2f}× | no growth |",
+        f"| same, p99 | {r['watchdog_p99_ms']:.2f} ms | without {r['no_watchdog_p99_ms']:.2f} ms | "
+        f"{r['watchdog_p99_ms'] / r['no_watchdog_p99_ms']:.2f}× | — |",
     ]
     return "\n".join(lines)
 

@@ -180,7 +180,9 @@ class _Builder:
                 )
             self.expanding.append(node)
             try:
-                return self.build(node.target, path, record)
+                # Inside an expansion nothing more is recorded: errors there point at the alias
+                # (the deepest recorded place), and the marks stay proportional to the text.
+                return self.build(node.target, path, record=False)
             finally:
                 self.expanding.pop()
         self.nodes += 1
