@@ -135,9 +135,14 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._phase is None and self.conn.their_state is h11.IDLE:
-            self._expect("headers")  # the first bytes of the next request on a kept-alive connection
+        idle = self._phase is None and self.conn.their_state is h11.IDLE
         super().data_received(data)
+        if idle and self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            # The first bytes of the next request on a kept-alive connection, but not all of its
+            # head: from now on it has `header_timeout`. (A whole head in one read, the common
+            # case, costs no timer at all.)
+            self._expect("headers")
+            return
         self._follow()
 
     def on_response_complete(self) -> None:
@@ -154,15 +159,19 @@ class GuardedH11Protocol(H11Protocol):
     def _follow(self) -> None:
         """Move the deadline along with h11's view of the client's side."""
         state = self.conn.their_state
-        if self._phase == "headers" and state is not h11.IDLE:
+        if state is h11.IDLE:
+            if self._phase is None and self.conn.our_state is h11.IDLE:
+                self.guard.start_waiting(self)  # kept alive and idle: the first to make room
+            return
+        # The client has sent a request's head: no longer waiting for one.
+        if self._phase == "headers":
             self._clear()
-            self.guard.stop_waiting(self)
-            if state is h11.SEND_BODY:
+        self.guard.stop_waiting(self)
+        if state is h11.SEND_BODY:
+            if self._phase != "body":
                 self._expect("body")
-        elif self._phase == "body" and state is not h11.SEND_BODY:
+        elif self._phase == "body":
             self._clear()
-        if self._phase is None and state is h11.IDLE and self.conn.our_state is h11.IDLE:
-            self.guard.start_waiting(self)  # kept alive and idle: the first to make room
 
     def _expect(self, phase: str) -> None:
         self._clear()
