@@ -51,9 +51,12 @@ class Watchdog:
         return self._fd is not None
 
     def _start(self) -> None:
-        source = pkgutil.get_data(__package__ or "autoscaler.script", "watchdog.py")
+        try:
+            source = pkgutil.get_data(__package__ or "autoscaler.script", "watchdog.py")
+        except OSError:
+            source = None
         if source is None:
-            return
+            return  # no watchdog: children are still killed on every ordinary exit path
         read_end, write_end = os.pipe()  # both close-on-exec: no script inherits the write end
         devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         try:
