@@ -233,4 +233,3 @@ class JournalRecorder(JobReporter):
         if mark:
             self._marks.pop(mark, None)
             await self.writer.submit(lambda: self.journal.step_failed(mark, error), f"failure of step {mark}")
-
