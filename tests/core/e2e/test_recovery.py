@@ -359,3 +359,22 @@ def test_recovery_waits_out_an_api_outage_longer_than_the_retries(recovering: Re
         for proc in served:
             proc.kill()
             proc.wait()
+
+
+def test_a_job_failing_after_its_cloud_work_keeps_upstreams_error(recovering: Recovering) -> None:
+    """Recovery looks, finds the scale-out complete, and neither repairs nor resends anything."""
+    stack = recovering.stack
+    recovering.config = GROUP.replace("    parent: {type: ELB, selector: {names: [web-elb]}}\n", "")
+    stack.seed(WEB_UNDER_ELB)
+    stack.handler(stack.script("script.sh", RECORDING_SCRIPT + "exit 4\n"))
+    core = recovering.core()
+
+    reply = stack.request("Up", "app")
+
+    assert reply.status == request_pb2.JOB_FAILED
+    assert stack.servers()["app-001"].instance_status == "up"
+    job = recovering.jobs()[-1]
+    assert job["status"] == "JOB_FAILED" and job["error"].endswith("returned non zero status: exit status 4")
+    assert "interrupted" not in job["error"] and "recovery action" not in core.log()
+    assert [p["result"] for p in recovering.post_handles()] == [CREATED]  # not sent again
+    assert core.stop() == 0

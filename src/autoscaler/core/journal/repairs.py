@@ -237,8 +237,10 @@ async def repair_new_member(ctx: RepairContext, res: ResourceEntry, steps: list[
             what = "booted the new member to finish its creation" if asked else "waited for its boot to end"
             out.actions.append(f"{what} ({res.name}, ID {server.id})")
             ctx.action(what, res, str(server.id))
+        # PostHandle when recovery changed something, or the parent still lacks the member (the
+        # builtins add it); not to tell the custom handlers again what their PostHandle failed on.
         added = [s for s in steps_of(steps, Action.ADD) if s.state == DONE]
-        if out.actions or not added:
+        if out.actions or (ctx.has_parent and not added):
             out.post_result = Result.CREATED
             out.post_why = "adding it to its parent" if ctx.has_parent and not added else ""
         return out
