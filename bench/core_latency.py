@@ -13,6 +13,12 @@ time is the baseline, measured in the same run by starting the same script direc
 same stdin, interleaved. The first Up/Down round warms up (first-use imports, connections)
 and is not counted. Also: the phases of each Up job from the Core's log timestamps
 (millisecond resolution).
+
+The job journal: three stacks run side by side in the same run — a Core with its journal (the
+default), one with `autoscaler.journal.fsync: true` (each intent flushed to the disk) and one
+with `autoscaler.journal.disabled: true`; their requests are interleaved, and the differences
+of the medians are what the journal adds to a job (about a dozen records, three of them
+intents the job waits for).
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -75,8 +82,16 @@ def _wait_log(proc: subprocess.Popen[bytes], log: Path, text: str) -> None:
         time.sleep(0.01)
 
 
+# The variants compared: the `autoscaler.journal` lines added to CONFIG.
+JOURNAL_VARIANTS = {
+    "journal": "",
+    "fsync": "  journal: {fsync: true}\n",
+    "off": "  journal: {disabled: true}\n",
+}
+
+
 @contextmanager
-def stack(work: Path) -> Iterator[tuple[Path, float]]:
+def stack(work: Path, journal: str = "") -> Iterator[tuple[Path, float]]:
     """Seeded fake cloud, handler and Core; yields the Core's log and when the seed was done."""
     env = {
         **os.environ,
@@ -85,7 +100,7 @@ def stack(work: Path) -> Iterator[tuple[Path, float]]:
         "SAKURACLOUD_FAKE_DELAY": "0",
     }
     (work / "seed.yaml").write_text(SEED)
-    (work / "autoscaler.yaml").write_text(CONFIG)
+    (work / "autoscaler.yaml").write_text(CONFIG + journal)
     script = work / "script.sh"
     script.write_text(SCRIPT)
     script.chmod(0o755)
@@ -110,7 +125,8 @@ def stack(work: Path) -> Iterator[tuple[Path, float]]:
         core_log = work / "core.log"
         with open(core_log, "wb") as out:
             core = subprocess.Popen(
-                [*AUTOSCALER, "start", "--addr", "unix:core.sock", "--config", "autoscaler.yaml"],
+                [*AUTOSCALER, "start", "--addr", "unix:core.sock", "--config", "autoscaler.yaml",
+                 "--journal", "journal.sqlite3"],
                 cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         procs.append(core)
@@ -181,35 +197,57 @@ def phases(log: str) -> list[dict[str, float]]:
     return out
 
 
+def _caller(work: Path, core_log: Path) -> tuple[grpc.Channel, Callable[[str], float]]:
+    chan = grpc.insecure_channel(f"unix:{work / 'core.sock'}")
+    stub = request_pb2_grpc.ScalingServiceStub(chan)
+
+    def call(method: str) -> float:
+        request = request_pb2.ScalingRequest(source="default", resource_name="web", sync=True)
+        started = time.perf_counter()
+        reply = getattr(stub, method)(request, timeout=60)
+        elapsed = time.perf_counter() - started
+        if reply.status != request_pb2.JOB_DONE or reply.message:
+            raise RuntimeError(f"{method}: {reply}\n{core_log.read_text()}")
+        return elapsed
+
+    return chan, call
+
+
 def run(quick: bool = False) -> dict[str, float]:
     rounds = 5 if quick else 15
-    up: list[float] = []
+    ups: dict[str, list[float]] = {name: [] for name in JOURNAL_VARIANTS}
     down: list[float] = []
     bare: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="bench-core-") as tmp:
-        work = Path(tmp)
-        with stack(work) as (core_log, seeded):
-            time.sleep(max(0.0, seeded + COOLDOWN + 0.05 - time.monotonic()))
-            with grpc.insecure_channel(f"unix:{work / 'core.sock'}") as chan:
-                stub = request_pb2_grpc.ScalingServiceStub(chan)
-
-                def call(method: str) -> float:
-                    request = request_pb2.ScalingRequest(source="default", resource_name="web", sync=True)
-                    started = time.perf_counter()
-                    reply = getattr(stub, method)(request, timeout=60)
-                    elapsed = time.perf_counter() - started
-                    if reply.status != request_pb2.JOB_DONE or reply.message:
-                        raise RuntimeError(f"{method}: {reply}\n{core_log.read_text()}")
-                    return elapsed
-
-                for n in range(rounds + 1):
-                    for method, into in (("Up", up), ("Down", down)):
-                        time.sleep(COOLDOWN + 0.05)  # the cooldown counts from the last change
+    with tempfile.TemporaryDirectory(prefix="bench-core-") as tmp, ExitStack() as stacks:
+        works = {name: Path(tmp) / name for name in JOURNAL_VARIANTS}
+        callers = {}
+        seeded = 0.0
+        for name, extra in JOURNAL_VARIANTS.items():
+            works[name].mkdir()
+            log, seeded = stacks.enter_context(stack(works[name], extra))
+            chan, call = _caller(works[name], log)
+            stacks.enter_context(chan)
+            callers[name] = call
+        work = works["journal"]
+        core_log = work / "core.log"
+        time.sleep(max(0.0, seeded + COOLDOWN + 0.05 - time.monotonic()))
+        names = list(JOURNAL_VARIANTS)
+        for n in range(rounds + 1):
+            # The Cores take turns going first, so none always runs on a warmer machine.
+            order = names[n % len(names) :] + names[: n % len(names)]
+            for name in order:
+                for method in ("Up", "Down"):
+                    time.sleep(COOLDOWN + 0.05)  # the cooldown counts from the last change
+                    if name == "journal":
                         bare.append(bare_script(work / "script.sh", SAMPLE_STDIN))
-                        elapsed = call(method)
-                        if n > 0:
-                            into.append(elapsed)
-            steps = phases(core_log.read_text())[1:]
+                    elapsed = callers[name](method)
+                    if n > 0:
+                        (ups[name] if method == "Up" else down if name == "journal" else []).append(elapsed)
+        steps = phases(core_log.read_text())[1:]
+        with sqlite3.connect(work / "journal.sqlite3") as db:
+            records = db.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+            jobs = db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+    up = ups["journal"]
     script = statistics.median(bare)
     results = {
         "rounds": float(rounds),
@@ -219,10 +257,61 @@ def run(quick: bool = False) -> dict[str, float]:
         "script_p50_s": script,
         "up_net_p50_s": percentile(up, 50) - script,
         "up_net_p99_s": percentile(up, 99) - script,
+        "up_no_journal_p50_s": percentile(ups["off"], 50),
+        "up_fsync_p50_s": percentile(ups["fsync"], 50),
+        "journal_cost_p50_s": percentile(up, 50) - percentile(ups["off"], 50),
+        "fsync_cost_p50_s": percentile(ups["fsync"], 50) - percentile(ups["off"], 50),
+        "journal_steps_per_job": records / max(jobs, 1),
     }
     for key in ("accept_ms", "handle_ms", "post_handle_ms", "finish_ms"):
         results[f"phase_{key}"] = statistics.median(s[key] for s in steps) if steps else 0.0
+    for fsync, label in ((False, "records"), (True, "records_fsync")):
+        awaited_s, total_s = journal_records(fsync)
+        results[f"{label}_awaited_p50_s"] = awaited_s
+        results[f"{label}_total_p50_s"] = total_s
     return results
+
+
+def journal_records(fsync: bool, jobs: int = 60) -> tuple[float, float]:
+    """The records of one job as the Core writes them (job, status, resource, three intents
+    and outcomes, end), in-process on a fresh journal: (p50 of the awaited part, the intents and
+    outcomes a job waits for; p50 of all of them) in seconds."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from autoscaler.core.history import JobRecord
+    from autoscaler.core.journal.records import ResourceEntry
+    from autoscaler.core.journal.sqlite import SQLiteJournal
+
+    async def main(path: Path) -> tuple[list[float], list[float]]:
+        journal = SQLiteJournal(path, fsync=fsync)
+        await journal.open()
+        awaited: list[float] = []
+        total: list[float] = []
+        for n in range(jobs):
+            run = f"run{n}"
+            started = time.perf_counter()
+            await journal.add_job(
+                JobRecord(run, "web", "Up", "default", "", "JOB_ACCEPTED", datetime.now(UTC)), True
+            )
+            await journal.set_status(run, "JOB_RUNNING")
+            await journal.add_resource(ResourceEntry(run, 1, "Server", "is1a", "web", "1", "UPDATE"))
+            waited = 0.0
+            for action in ("shutdown", "change_plan", "boot"):
+                step_started = time.perf_counter()
+                step = await journal.add_step(run, "Handle", "Server", "is1a", "web", "1", action, {"a": 1})
+                await journal.step_done(step, {"id": "2"})
+                waited += time.perf_counter() - step_started
+            await journal.resource_handled(run, 1)
+            await journal.set_status(run, "JOB_DONE", finished_at=datetime.now(UTC))
+            awaited.append(waited)
+            total.append(time.perf_counter() - started)
+        await journal.close()
+        return awaited[5:], total[5:]  # the first jobs warm up
+
+    with tempfile.TemporaryDirectory(prefix="bench-journal-") as tmp:
+        awaited, total = asyncio.run(main(Path(tmp) / "journal.sqlite3"))
+    return statistics.median(awaited), statistics.median(total)
 
 
 def report(r: dict[str, float]) -> str:
@@ -239,6 +328,18 @@ def report(r: dict[str, float]) -> str:
             f"| Up phases p50: accept / Handle (scaler) / refresh + PostHandle / finish | "
             f"{r['phase_accept_ms']:.0f} / {r['phase_handle_ms']:.0f} / {r['phase_post_handle_ms']:.0f} / "
             f"{r['phase_finish_ms']:.0f} ms | — | — |",
+            f"| Up→DONE wall p50: journal (default) / with fsync | {r['up_p50_s'] * 1000:.0f} / "
+            f"{r['up_fsync_p50_s'] * 1000:.0f} ms | journal off "
+            f"{r['up_no_journal_p50_s'] * 1000:.0f} ms | — |",
+            f"| what the journal adds to a job, p50 | {r['journal_cost_p50_s'] * 1000:+.1f} ms "
+            f"({r['journal_steps_per_job']:.1f} cloud steps recorded per job) | journal off | a few ms — "
+            f"{'met' if r['journal_cost_p50_s'] <= 0.005 else '**missed**'} |",
+            f"| the same with `fsync: true`, p50 | {r['fsync_cost_p50_s'] * 1000:+.1f} ms "
+            "| journal off | — |",
+            f"| a job's records in-process: waited for by the steps / all, p50 | "
+            f"{r['records_awaited_p50_s'] * 1000:.2f} / {r['records_total_p50_s'] * 1000:.2f} ms | — | — |",
+            f"| the same with `fsync: true` | {r['records_fsync_awaited_p50_s'] * 1000:.2f} / "
+            f"{r['records_fsync_total_p50_s'] * 1000:.2f} ms | — | — |",
         ]
     )
 

@@ -17,6 +17,10 @@ from .socket_mode import socket_mode_flag
 EX_DATAERR = 65
 CONFIG_HELP = "File path of configuration of AutoScaler Core"
 STRICT_HELP = "Restricting external file loading, etc. in configuration"
+JOURNAL_HELP = (
+    "the job journal (a SQLite file) recovery works from "
+    "(default: under $XDG_STATE_HOME/sacloud-autoscaler/, one per --addr and --config)"
+)
 WAIT_HELP = (
     "retry the health check of custom handlers for this long before failing (e.g. 30s; 0 = check once)"
 )
@@ -43,6 +47,7 @@ def _options(kw: dict[str, Any], address: str = "") -> Any:
         strict=kw["strict"],
         handlers_wait=kw.get("handlers_wait", 0.0),
         socket_mode=kw.get("socket_mode", SOCKET_MODE),
+        journal_path=kw.get("journal", ""),
     )
 
 
@@ -118,6 +123,7 @@ start = Command(
         Flag(["--addr"], default="unix:autoscaler.sock", usage="Address of the gRPC endpoint to listen to"),
         *_config_flags(),
         socket_mode_flag(),
+        Flag(["--journal"], default="", usage=JOURNAL_HELP),
     ],
     callback=_run_start,
 )

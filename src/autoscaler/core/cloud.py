@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..cloud.client import CloudClient, open_client
 from ..cloud.config import CloudOptions, default_user_agent
@@ -17,6 +18,9 @@ from .config.model import Config, Definition
 from .config.problems import Problem, invalid, system
 from .config.rules import DEFAULT_ZONES
 from .handler_refs import BuiltinRef
+
+if TYPE_CHECKING:
+    from ..handlers.builtin.registry import IntentRecorder
 
 ALLOWED_PERMISSIONS = ("create", "arrange")
 
@@ -88,10 +92,11 @@ class CoreCloud:
     async def check_definition(self, definition: Definition, warn: Callable[[str], None]) -> list[Problem]:
         return await definition.check(self.client, warn)
 
-    def builtin_handlers(self, names: list[str]) -> list[BuiltinRef]:
-        from ..handlers.builtin.registry import create
+    def builtin_handlers(self, names: list[str], intents: IntentRecorder | None = None) -> list[BuiltinRef]:
+        """Fresh builtins acting through the client, telling `intents` of their cloud steps."""
+        from ..handlers.builtin.registry import NO_INTENTS, create
 
-        return [BuiltinRef(name, create(name, self.client)) for name in names]
+        return [BuiltinRef(name, create(name, self.client, intents or NO_INTENTS)) for name in names]
 
     async def close(self) -> None:
         if self._client is not None:

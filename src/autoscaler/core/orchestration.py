@@ -16,6 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from ..cloud.errors import message_of
 from ..golang.errors import multierror
@@ -28,6 +29,10 @@ from .request import RequestInfo
 from .resources.computed import NOOP, Computed, Resource, handle_result
 
 PROGRESS_INTERVAL = 30.0
+
+# Called when a job fails, before its end is reported: brings what the job left half-done back
+# to a safe state and returns the job's error with what it did (None: the error unchanged).
+Recover: TypeAlias = Callable[[Job, str], Awaitable[str | None]]
 
 
 @dataclass
@@ -52,9 +57,15 @@ class ResourceErrors(Exception):
 
 
 class Orchestrator:
-    def __init__(self, reporter: JobReporter, progress_interval: float = PROGRESS_INTERVAL) -> None:
+    def __init__(
+        self,
+        reporter: JobReporter,
+        progress_interval: float = PROGRESS_INTERVAL,
+        recover: Recover | None = None,
+    ) -> None:
         self.reporter = reporter
         self.progress_interval = progress_interval
+        self.recover = recover
 
     async def run(self, run: JobRun) -> int:
         """Run the job to its end and return its final status (DONE, DONE_NOOP or FAILED)."""
@@ -69,8 +80,11 @@ class Orchestrator:
                     for resource in resources:
                         await self._handle_resource(run, resource)
         except Exception as exc:
+            error = message_of(exc) or type(exc).__name__
+            if self.recover is not None:
+                error = await self.recover(run.job, error) or error
             run.job.status = FAILED
-            self.reporter.finished(run.job, FAILED, message_of(exc) or type(exc).__name__, run.logger)
+            self.reporter.finished(run.job, FAILED, error, run.logger)
             return FAILED
         final = DONE if run.handled else DONE_NOOP
         run.job.status = final
@@ -140,6 +154,7 @@ class Orchestrator:
             computed = await resource.compute(refresh=False)
         zone = computed.zone or "global"
         logger = _resource_logger(run.logger, computed, zone)
+        self.reporter.resource_started(run.job, computed, logger)
         request = run.request
         for step in (Step.PRE_HANDLE, Step.HANDLE):
             for handler in run.handlers:
@@ -165,6 +180,7 @@ class Orchestrator:
                 setup_grace_period=refreshed.grace,
             )
             await self._call(run, handler, Step.POST_HANDLE, post, logger)
+        self.reporter.resource_finished(run.job, refreshed, result, logger)
 
     async def _call(
         self,

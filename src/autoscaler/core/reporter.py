@@ -20,6 +20,7 @@ from ..proto import request_pb2
 from .job import ACCEPTED, CANCELED, FAILED, IGNORED, RUNNING, Job, Refusal, status_name, whole_seconds
 from .metrics import CoreMetrics
 from .request import RequestInfo, RequestType
+from .resources.computed import Computed
 
 Status = HandleResponse.Status
 
@@ -59,6 +60,12 @@ class JobReporter:
 
     def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
         """The job is still running after `elapsed` seconds."""
+
+    def resource_started(self, job: Job, resource: Computed, logger: Logger) -> None:
+        """The job computed one of its resources and is about to call PreHandle for it."""
+
+    def resource_finished(self, job: Job, resource: Computed, result: int, logger: Logger) -> None:
+        """Every handler's PostHandle of the resource ended (`resource` is the refreshed value)."""
 
     def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
         """A builtin handler does not implement this step."""
@@ -181,6 +188,14 @@ class Reporters(JobReporter):
     def progress(self, job: Job, elapsed: int, logger: Logger) -> None:
         for reporter in self.reporters:
             reporter.progress(job, elapsed, logger)
+
+    def resource_started(self, job: Job, resource: Computed, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.resource_started(job, resource, logger)
+
+    def resource_finished(self, job: Job, resource: Computed, result: int, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.resource_finished(job, resource, result, logger)
 
     def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
         for reporter in self.reporters:

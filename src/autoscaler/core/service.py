@@ -22,7 +22,7 @@ from .cloud import CoreCloud
 from .config.model import Config
 from .handler_refs import HandlerRef
 from .job import ACCEPTED, CANCELED, Job, Refusal, whole_seconds
-from .orchestration import JobRun, Orchestrator
+from .orchestration import JobRun, Orchestrator, Recover
 from .reporter import JobReporter
 from .request import RequestInfo, RequestType
 
@@ -44,13 +44,14 @@ class CoreState:
         handlers: Callable[[], Sequence[HandlerRef]],
         logger: Logger,
         reporter: JobReporter,
+        recover: Recover | None = None,
     ) -> None:
         self.config = config
         self.cloud = cloud
         self.handlers = handlers
         self.logger = logger
         self.reporter = reporter
-        self.orchestrator = Orchestrator(reporter)
+        self.orchestrator = Orchestrator(reporter, recover=recover)
         self.jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.running: set[asyncio.Task[int]] = set()

@@ -176,8 +176,8 @@ class Stack:
         path.write_text(text)
         return path
 
-    def start(self, name: str, *args: str) -> Proc:
-        proc = Proc(name, autoscaler_cmd(*args), self.dir, self.env).start()
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Proc:
+        proc = Proc(name, autoscaler_cmd(*args), self.dir, {**self.env, **(env or {})}).start()
         self.procs.append(proc)
         return proc
 
@@ -196,10 +196,17 @@ class Stack:
         proc.wait_log("msg=started")
         return proc
 
-    def core(self, config: str, *extra: str, wait: bool = True) -> Proc:
+    def core(
+        self,
+        config: str,
+        *extra: str,
+        wait: bool = True,
+        env: dict[str, str] | None = None,
+        name: str = "core",
+    ) -> Proc:
         path = self.write("autoscaler.yaml", config)
         proc = self.start(
-            "core", "start", "--addr", f"unix:{self.core_socket}", "--config", str(path), *extra
+            name, "start", "--addr", f"unix:{self.core_socket}", "--config", str(path), *extra, env=env
         )
         if wait:
             proc.wait_log("msg=started")

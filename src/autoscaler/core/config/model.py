@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from ...handlers.builtin.registry import BUILTIN_HANDLERS
 from ...wire.exporter_config import ExporterConfig
@@ -20,6 +20,9 @@ Definition = ServerDef | ServerGroupDef | ELBDef | RouterDef
 DEFAULT_COOLDOWN = 600  # seconds; a value <= 0 means this
 DEFAULT_SHUTDOWN_GRACE = 600
 DEFAULT_EXPORTER_ADDRESS = ":8081"
+DEFAULT_JOURNAL_KEEP_JOBS = 1000
+DEFAULT_JOURNAL_KEEP_DAYS = 30
+DEFAULT_RECOVERY_TIMEOUT = 600  # seconds
 
 
 class SakuraCloud(StrictModel):
@@ -77,11 +80,44 @@ class HandlersConfig(StrictModel):
         return not (switch is not None and switch.disabled)
 
 
+class JournalConfig(StrictModel):
+    """`autoscaler.journal` (ours, not upstream's): where the job journal lives and how much it keeps.
+
+    0 (or absent) means the default of each number."""
+
+    path: str = ""  # default: derived from --addr and --config under $XDG_STATE_HOME
+    disabled: GoBool = False
+    keep_jobs: int = 0
+    keep_days: int = 0
+    recovery_timeout: int = 0  # seconds recovery keeps retrying against an unreachable API
+    fsync: GoBool = False  # flush each intent to the disk (safe from power cuts; a disk flush per step)
+
+    @field_validator("keep_jobs", "keep_days", "recovery_timeout")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"must not be negative, got {value}")
+        return value
+
+    @property
+    def jobs_kept(self) -> int:
+        return self.keep_jobs or DEFAULT_JOURNAL_KEEP_JOBS
+
+    @property
+    def days_kept(self) -> int:
+        return self.keep_days or DEFAULT_JOURNAL_KEEP_DAYS
+
+    @property
+    def recovery_seconds(self) -> int:
+        return self.recovery_timeout or DEFAULT_RECOVERY_TIMEOUT
+
+
 class AutoScalerConfig(StrictModel):
     cooldown: Cooldown | None = None
     shutdown_grace_period: int = 0
     exporter_config: ExporterConfig | None = None
     handlers_config: HandlersConfig | None = None
+    journal: JournalConfig | None = None
 
     @property
     def cooldowns(self) -> Cooldown:

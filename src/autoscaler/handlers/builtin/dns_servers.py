@@ -6,6 +6,7 @@ from ...cloud.encoding import to_id
 from ...cloud.models import DNS, DNSRecord
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
+from .intents import Action, Steps
 from .parents import ParentServersHandler, first_nic_checks
 
 
@@ -25,7 +26,7 @@ class DNSServersHandler(ParentServersHandler):
         nic = await first_nic_checks(instance, reporter)
         return None if nic is None else (dns, nic)
 
-    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         prepared = await self._prepare(instance, reporter)
         if prepared is None:
             return
@@ -37,11 +38,20 @@ class DNSServersHandler(ParentServersHandler):
             record = DNSRecord(name=name, type="A", rdata=ip, ttl=nic.expose_info.ttl)
             await reporter.running(f"added: Record{{Name:{name}, IP:{ip}}}")
             await reporter.running("updating...")
-            await self.client.dns.update_settings(dns.id, [*dns.records, record], dns.settings_hash)
+            async with steps.record(
+                Action.ADD,
+                target=instance.name,
+                zone=instance.zone,
+                cloud_id=dns.id,
+                parent="DNS",
+                record=name,
+                ip=ip,
+            ):
+                await self.client.dns.update_settings(dns.id, [*dns.records, record], dns.settings_hash)
             await reporter.running("updated")
         await reporter.done()
 
-    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         prepared = await self._prepare(instance, reporter)
         if prepared is None:
             return
@@ -52,6 +62,15 @@ class DNSServersHandler(ParentServersHandler):
             await reporter.running(f"deleted: Record{{Name:{name}, IP:{ip}}}")
         if len(kept) != len(dns.records):
             await reporter.running("updating...")
-            await self.client.dns.update_settings(dns.id, kept, dns.settings_hash)
+            async with steps.record(
+                Action.REMOVE,
+                target=instance.name,
+                zone=instance.zone,
+                cloud_id=dns.id,
+                parent="DNS",
+                record=name,
+                ip=ip,
+            ):
+                await self.client.dns.update_settings(dns.id, kept, dns.settings_hash)
             await reporter.running("updated")
         await reporter.done()

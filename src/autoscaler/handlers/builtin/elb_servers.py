@@ -6,6 +6,7 @@ from ...cloud.encoding import to_id
 from ...cloud.models import ProxyLB, ProxyLBServer
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
+from .intents import Action, Steps
 from .parents import ParentServersHandler, first_nic_checks, go_bool, nic_ips
 
 
@@ -15,7 +16,7 @@ class ELBServersHandler(ParentServersHandler):
     async def _update(self, elb: ProxyLB) -> None:
         await self.client.elb.update_settings(elb.id, elb.settings, elb.settings_hash)
 
-    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter) -> None:
+    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         elb = await self.client.elb.read(to_id(server.parent.elb.id))
         ips = nic_ips(server)
@@ -38,10 +39,19 @@ class ELBServersHandler(ParentServersHandler):
             return
         what = f"{{Enabled:{go_bool(enabled)}, IPAddress:{target}}}"
         await reporter.running(f"updating...: {what}")
-        await self._update(elb)
+        action = Action.ATTACH if enabled else Action.DETACH
+        async with steps.record(
+            action,
+            target=server.name,
+            zone=server.zone,
+            cloud_id=elb.id,
+            parent="EnhancedLoadBalancer",
+            ip=target,
+        ):
+            await self._update(elb)
         await reporter.done(f"updated: {what}")
 
-    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         elb = await self.client.elb.read(to_id(instance.parent.elb.id))
         nic = await first_nic_checks(instance, reporter)
@@ -60,11 +70,21 @@ class ELBServersHandler(ParentServersHandler):
                 await reporter.running(f"added: Server{{IP: {ip}, Port:{port}}}")
         if added:
             await reporter.running("updating...")
-            await self._update(elb)
+            ports = list(nic.expose_info.ports)
+            async with steps.record(
+                Action.ADD,
+                target=instance.name,
+                zone=instance.zone,
+                cloud_id=elb.id,
+                parent="EnhancedLoadBalancer",
+                ip=nic.assigned_network.ip_address,
+                ports=ports,
+            ):
+                await self._update(elb)
             await reporter.running("updated")
         await reporter.done()
 
-    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         elb = await self.client.elb.read(to_id(instance.parent.elb.id))
         nic = await first_nic_checks(instance, reporter)
@@ -84,6 +104,16 @@ class ELBServersHandler(ParentServersHandler):
                 elb.settings.servers = kept
         if removed:
             await reporter.running("updating...")
-            await self._update(elb)
+            ports = list(nic.expose_info.ports)
+            async with steps.record(
+                Action.REMOVE,
+                target=instance.name,
+                zone=instance.zone,
+                cloud_id=elb.id,
+                parent="EnhancedLoadBalancer",
+                ip=nic.assigned_network.ip_address,
+                ports=ports,
+            ):
+                await self._update(elb)
             await reporter.running("updated")
         await reporter.done()

@@ -6,6 +6,7 @@ from ...cloud.encoding import to_id
 from ...cloud.models import GSLB, GSLBServer
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
+from .intents import Action, Steps
 from .parents import ParentServersHandler, first_nic_checks, go_bool, nic_ips
 
 
@@ -15,7 +16,7 @@ class GSLBServersHandler(ParentServersHandler):
     async def _update(self, gslb: GSLB) -> None:
         await self.client.gslb.update_settings(gslb.id, gslb.settings, gslb.settings_hash)
 
-    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter) -> None:
+    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         gslb = await self.client.gslb.read(to_id(server.parent.gslb.id))
         ips = nic_ips(server)
@@ -30,10 +31,14 @@ class GSLBServersHandler(ParentServersHandler):
             return
         what = f"{{Enabled:{go_bool(enabled)}, IPAddress:{target}}}"
         await reporter.running(f"updating...: {what}")
-        await self._update(gslb)
+        action = Action.ATTACH if enabled else Action.DETACH
+        async with steps.record(
+            action, target=server.name, zone=server.zone, cloud_id=gslb.id, parent="GSLB", ip=target
+        ):
+            await self._update(gslb)
         await reporter.done(f"updated: {what}")
 
-    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         gslb = await self.client.gslb.read(to_id(instance.parent.gslb.id))
         nic = await first_nic_checks(instance, reporter)
@@ -46,11 +51,14 @@ class GSLBServersHandler(ParentServersHandler):
             gslb.servers.append(GSLBServer(ip_address=ip, enabled=True, weight=nic.expose_info.weight))
             await reporter.running(f"added: Server{{IP: {ip}}}")
             await reporter.running("updating...")
-            await self._update(gslb)
+            async with steps.record(
+                Action.ADD, target=instance.name, zone=instance.zone, cloud_id=gslb.id, parent="GSLB", ip=ip
+            ):
+                await self._update(gslb)
             await reporter.running("updated")
         await reporter.done()
 
-    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         gslb = await self.client.gslb.read(to_id(instance.parent.gslb.id))
         nic = await first_nic_checks(instance, reporter, need_expose=False)
@@ -63,6 +71,14 @@ class GSLBServersHandler(ParentServersHandler):
         if len(kept) != len(gslb.servers):
             gslb.settings.servers = kept
             await reporter.running("updating...")
-            await self._update(gslb)
+            async with steps.record(
+                Action.REMOVE,
+                target=instance.name,
+                zone=instance.zone,
+                cloud_id=gslb.id,
+                parent="GSLB",
+                ip=ip,
+            ):
+                await self._update(gslb)
             await reporter.running("updated")
         await reporter.done()

@@ -11,6 +11,7 @@ from ...cloud.encoding import to_id
 from ...cloud.models import LBHealthCheck, LBServer, LBVirtualIP, LoadBalancer
 from ...proto import handler_pb2 as pb
 from ..contract import Reporter
+from .intents import Action, Steps
 from .parents import ParentServersHandler, go_bool, nic_ips
 
 
@@ -41,7 +42,7 @@ class LoadBalancerServersHandler(ParentServersHandler):
         await self.client.load_balancers.update_settings(parent.zone, lb.id, lb.settings, lb.settings_hash)
         await self.client.load_balancers.config(parent.zone, lb.id)
 
-    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter) -> None:
+    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         parent = server.parent.load_balancer
         lb = await self._read(parent)
@@ -58,10 +59,14 @@ class LoadBalancerServersHandler(ParentServersHandler):
             return
         what = f"{{Enabled:{go_bool(enabled)}, IPAddress:{target}}}"
         await reporter.running(f"updating...: {what}")
-        await self._update(parent, lb)
+        action = Action.ATTACH if enabled else Action.DETACH
+        async with steps.record(
+            action, target=server.name, zone=server.zone, cloud_id=lb.id, parent="LoadBalancer", ip=target
+        ):
+            await self._update(parent, lb)
         await reporter.done(f"updated: {what}")
 
-    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         parent = instance.parent.load_balancer
         lb = await self._read(parent)
@@ -95,11 +100,14 @@ class LoadBalancerServersHandler(ParentServersHandler):
                     await reporter.running(f"added: {shown}")
         if added:
             await reporter.running("updating...")
-            await self._update(parent, lb)
+            async with steps.record(
+                Action.ADD, target=instance.name, zone=instance.zone, cloud_id=lb.id, parent="LoadBalancer"
+            ):
+                await self._update(parent, lb)
             await reporter.running("updated")
         await reporter.done()
 
-    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         parent = instance.parent.load_balancer
         lb = await self._read(parent)
@@ -124,6 +132,9 @@ class LoadBalancerServersHandler(ParentServersHandler):
                     vip.servers = kept
         if removed:
             await reporter.running("updating...")
-            await self._update(parent, lb)
+            async with steps.record(
+                Action.REMOVE, target=instance.name, zone=instance.zone, cloud_id=lb.id, parent="LoadBalancer"
+            ):
+                await self._update(parent, lb)
             await reporter.running("updated")
         await reporter.done()

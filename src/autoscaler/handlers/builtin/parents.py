@@ -15,7 +15,8 @@ import asyncio
 
 from ...cloud.client import CloudClient
 from ...proto import handler_pb2 as pb
-from ..contract import Handler, HandleRequest, PostHandleRequest, Reporter
+from ..contract import Handler, HandleRequest, PostHandleRequest, Reporter, Step
+from .intents import NO_INTENTS, IntentRecorder, Steps
 
 Result = pb.PostHandleRequest.ResourceHandleResults
 
@@ -34,11 +35,16 @@ class ParentServersHandler(Handler):
     parent_kind = ""  # the `Parent.resource` case this handler looks after
     plain_servers = True  # whether a plain Server (not only a group member) is handled
 
-    def __init__(self, client: CloudClient) -> None:
+    def __init__(self, client: CloudClient, intents: IntentRecorder = NO_INTENTS) -> None:
         self.client = client
         # A parent's member list is read, changed and written back whole: members of one job
         # handled in parallel take turns, or one would overwrite (or be refused for) another's.
         self._parent_lock = asyncio.Lock()
+        self.intents = intents
+
+    def _steps(self, request: HandleRequest | PostHandleRequest, step: Step, target: object) -> Steps:
+        kind = "Server" if isinstance(target, pb.Server) else "ServerGroupInstance"
+        return Steps(self.intents, request, step, kind)
 
     def _target(self, resource: pb.Resource) -> pb.Server | pb.ServerGroupInstance | None:
         kind = resource.WhichOneof("resource")
@@ -58,7 +64,7 @@ class ParentServersHandler(Handler):
         if target is not None and request.instruction == pb.UPDATE and isinstance(target, pb.Server):
             await reporter.accepted()
             async with self._parent_lock:
-                await self.attach(target, False, reporter)
+                await self.attach(target, False, reporter, self._steps(request, Step.PRE_HANDLE, target))
         elif (
             target is not None
             and request.instruction == pb.DELETE
@@ -66,7 +72,7 @@ class ParentServersHandler(Handler):
         ):
             await reporter.accepted()
             async with self._parent_lock:
-                await self.remove(target, reporter)
+                await self.remove(target, reporter, self._steps(request, Step.PRE_HANDLE, target))
         else:
             await reporter.ignored()
 
@@ -79,21 +85,21 @@ class ParentServersHandler(Handler):
         ):
             await reporter.accepted()
             async with self._parent_lock:
-                await self.add(target, reporter)
+                await self.add(target, reporter, self._steps(request, Step.POST_HANDLE, target))
         elif target is not None and request.result == Result.UPDATED and isinstance(target, pb.Server):
             await reporter.accepted()
             async with self._parent_lock:
-                await self.attach(target, True, reporter)
+                await self.attach(target, True, reporter, self._steps(request, Step.POST_HANDLE, target))
         else:
             await reporter.ignored()
 
-    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter) -> None:
+    async def attach(self, server: pb.Server, enabled: bool, reporter: Reporter, steps: Steps) -> None:
         await reporter.ignored()
 
-    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.ignored()
 
-    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
+    async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.ignored()
 
 

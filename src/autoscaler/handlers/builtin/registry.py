@@ -3,6 +3,9 @@ prints and the Core calls them in): the one place a builtin's name is written.
 
 Classes are imported only when one is created, so a process that only lists the names (a
 local-exec handler's CLI, the Core's config check) does not load the cloud client.
+
+Each builtin is created with the recorder of its cloud-changing steps (`intents`); the names
+of that contract are re-exported here, the Core's one door to the builtins.
 """
 
 from __future__ import annotations
@@ -10,9 +13,22 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .intents import KINDS, NO_INTENTS, Action, Intent, IntentRecorder, NoIntents
+
 if TYPE_CHECKING:
     from ...cloud.client import CloudClient
     from ..contract import Handler
+
+__all__ = [
+    "BUILTIN_HANDLERS",
+    "KINDS",
+    "NO_INTENTS",
+    "Action",
+    "Intent",
+    "IntentRecorder",
+    "NoIntents",
+    "create",
+]
 
 # name -> (module in this package, class)
 _BUILTINS = {
@@ -28,9 +44,11 @@ _BUILTINS = {
 BUILTIN_HANDLERS = tuple(_BUILTINS)
 
 
-def create(name: str, client: CloudClient) -> Handler:
-    """The builtin called `name`, acting through `client`; KeyError for an unknown name."""
+def create(name: str, client: CloudClient, intents: IntentRecorder = NO_INTENTS) -> Handler:
+    """The builtin called `name`, acting through `client` and telling `intents` before and after
+    each step that changes the cloud; KeyError for an unknown name."""
     module, class_name = _BUILTINS[name]
-    handler: Handler = getattr(importlib.import_module(f"{__package__}.{module}"), class_name)(client)
+    cls = getattr(importlib.import_module(f"{__package__}.{module}"), class_name)
+    handler: Handler = cls(client, intents)
     handler.name = name
     return handler

@@ -6,13 +6,15 @@ from datetime import datetime
 
 from ...cloud.client import CloudClient
 from ...cloud.encoding import to_id
+from ...cloud.models import Server
 from ...cloud.ops.disks import DiskCreate, DiskEdit, disk_plan_id
 from ...cloud.ops.servers import SHARED, ServerCreate
 from ...cloud.power import boot_server, shutdown_server, wait_disk_ready
 from ...golang.template import render
 from ...proto import handler_pb2 as pb
-from ..contract import Handler, HandleRequest, Reporter
+from ..contract import Handler, HandleRequest, Reporter, Step
 from .grace import grace_sleep
+from .intents import NO_INTENTS, Action, IntentRecorder, Steps
 from .server_vertical import commitment
 
 
@@ -56,8 +58,9 @@ def disk_edit(edit: pb.ServerGroupInstance.EditParameter, note_ids: list[int]) -
 
 
 class ServerHorizontalScaler(Handler):
-    def __init__(self, client: CloudClient) -> None:
+    def __init__(self, client: CloudClient, intents: IntentRecorder = NO_INTENTS) -> None:
         self.client = client
+        self.intents = intents
 
     async def handle(self, request: HandleRequest, reporter: Reporter) -> None:
         kind = request.desired.WhichOneof("resource")
@@ -67,15 +70,16 @@ class ServerHorizontalScaler(Handler):
         instance = request.desired.server_group_instance
         await reporter.accepted()
         await reporter.running()
+        steps = Steps(self.intents, request, Step.HANDLE, "ServerGroupInstance")
         if request.instruction == pb.CREATE:
-            await self._create(request, instance, reporter)
+            await self._create(request, instance, reporter, steps)
         else:
-            await self._delete(instance, reporter)
+            await self._delete(instance, reporter, steps)
 
     async def _create(
-        self, request: HandleRequest, instance: pb.ServerGroupInstance, reporter: Reporter
+        self, request: HandleRequest, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps
     ) -> None:
-        zone = instance.zone
+        zone, name = instance.zone, instance.name
         # Scripts are rendered before anything is created, so a template error leaves nothing
         # half-built (upstream renders them after the server exists).
         scripts = render_startup_scripts(instance)
@@ -89,8 +93,53 @@ class ServerHorizontalScaler(Handler):
                     raise RuntimeError("ConnectedNICSetting: SwitchID is required")
                 switch = await self.client.switches.read(zone, int(nic.upstream))
                 switches.append(switch.id)
-        created = await self.client.servers.create(
-            zone,
+        create = steps.record(
+            Action.CREATE_SERVER, target=name, zone=zone, cloud_id="", disks=len(instance.disks)
+        )
+        async with create as outcome:
+            created = await self._create_server(instance, switches)
+            outcome["id"] = str(created.id)
+        configure = [
+            (created_nic, instance.network_interfaces[created_nic.index])
+            for created_nic in created.interfaces
+            if created_nic.index < len(instance.network_interfaces)
+        ]
+        configure = [(c, n) for c, n in configure if n.packet_filter_id or n.user_ip_address]
+        if configure or instance.cd_rom_id:
+            async with steps.record(Action.CONFIGURE_SERVER, target=name, zone=zone, cloud_id=created.id):
+                for created_nic, nic in configure:
+                    if nic.packet_filter_id:
+                        await self.client.interfaces.connect_to_packet_filter(
+                            zone, created_nic.id, to_id(nic.packet_filter_id)
+                        )
+                    if nic.user_ip_address:
+                        await self.client.interfaces.update(zone, created_nic.id, nic.user_ip_address)
+                if instance.cd_rom_id:
+                    await self.client.servers.insert_cdrom(zone, created.id, to_id(instance.cd_rom_id))
+        server = await self.client.servers.read(zone, created.id)
+        await reporter.running(
+            f"created: {{Zone:{server.zone.name or zone}, ID:{server.id}, Name:{server.name}}}"
+        )
+        for i, disk in enumerate(instance.disks):
+            await reporter.running(f"creating disk[{i}]...")
+            disk_id = await self._create_disk(
+                instance, disk, i, server.id, scripts if i == 0 else None, steps
+            )
+            read = await self.client.disks.read(zone, disk_id)
+            await reporter.running(
+                f"created disk[{i}]: {{Zone:{zone}, ID:{disk_id}, Name:{read.name}, ServerID:{server.id}}}"
+            )
+        await reporter.running("starting...")
+        async with steps.record(Action.BOOT, target=name, zone=zone, cloud_id=server.id):
+            await boot_server(self.client, zone, server.id, user_data=instance.cloud_config)
+        await grace_sleep(self.client, request.setup_grace_period, reporter.running)
+        await reporter.done("started")
+
+    async def _create_server(
+        self, instance: pb.ServerGroupInstance, switches: list[int | str | None]
+    ) -> Server:
+        return await self.client.servers.create(
+            instance.zone,
             ServerCreate(
                 name=instance.name,
                 description=instance.description,
@@ -106,40 +155,15 @@ class ServerHorizontalScaler(Handler):
                 connected_switches=switches,
             ),
         )
-        for created_nic in created.interfaces:
-            if created_nic.index >= len(instance.network_interfaces):
-                continue
-            nic = instance.network_interfaces[created_nic.index]
-            if nic.packet_filter_id:
-                await self.client.interfaces.connect_to_packet_filter(
-                    zone, created_nic.id, to_id(nic.packet_filter_id)
-                )
-            if nic.user_ip_address:
-                await self.client.interfaces.update(zone, created_nic.id, nic.user_ip_address)
-        if instance.cd_rom_id:
-            await self.client.servers.insert_cdrom(zone, created.id, to_id(instance.cd_rom_id))
-        server = await self.client.servers.read(zone, created.id)
-        await reporter.running(
-            f"created: {{Zone:{server.zone.name or zone}, ID:{server.id}, Name:{server.name}}}"
-        )
-        for i, disk in enumerate(instance.disks):
-            await reporter.running(f"creating disk[{i}]...")
-            disk_id = await self._create_disk(instance, disk, server.id, scripts if i == 0 else None)
-            read = await self.client.disks.read(zone, disk_id)
-            await reporter.running(
-                f"created disk[{i}]: {{Zone:{zone}, ID:{disk_id}, Name:{read.name}, ServerID:{server.id}}}"
-            )
-        await reporter.running("starting...")
-        await boot_server(self.client, zone, server.id, user_data=instance.cloud_config)
-        await grace_sleep(self.client, request.setup_grace_period, reporter.running)
-        await reporter.done("started")
 
     async def _create_disk(
         self,
         instance: pb.ServerGroupInstance,
         disk: pb.ServerGroupInstance.Disk,
+        index: int,
         server_id: int,
         scripts: list[str] | None,
+        steps: Steps,
     ) -> int:
         """Create one disk; `scripts` (the rendered startup scripts) only for the first."""
         zone = instance.zone
@@ -156,30 +180,45 @@ class ServerHorizontalScaler(Handler):
             server_id=server_id,
         )
         notes: list[int] = []
+        server = instance.name
         copied = bool(disk.source_archive_id or disk.source_disk_id)
-        if scripts is not None and copied and instance.HasField("edit_parameter"):
-            for script in scripts:
+        with_edit = scripts is not None and copied and instance.HasField("edit_parameter")
+        if with_edit:
+            for script in scripts or ():
                 name = f"note-{datetime.now().astimezone().isoformat(timespec='seconds')}"
-                notes.append((await self.client.notes.create(name, script)).id)
-            edit = disk_edit(instance.edit_parameter, notes)
-            created = await self.client.disks.create_with_config(zone, spec, edit)
-        else:
-            created = await self.client.disks.create(zone, spec)
+                async with steps.record(Action.CREATE_NOTE, target=server, zone=zone, cloud_id="") as outcome:
+                    notes.append((await self.client.notes.create(name, script)).id)
+                    outcome["id"] = str(notes[-1])
+        async with steps.record(
+            Action.CREATE_DISK, target=server, zone=zone, cloud_id="", index=index, server_id=str(server_id)
+        ) as outcome:
+            if with_edit:
+                edit = disk_edit(instance.edit_parameter, notes)
+                created = await self.client.disks.create_with_config(zone, spec, edit)
+            else:
+                created = await self.client.disks.create(zone, spec)
+            outcome["id"] = str(created.id)
         await wait_disk_ready(self.client, zone, created.id)
         for note_id in notes:
-            await self.client.notes.delete(note_id)
+            async with steps.record(Action.DELETE_NOTE, target=server, zone=zone, cloud_id=note_id):
+                await self.client.notes.delete(note_id)
         return created.id
 
-    async def _delete(self, instance: pb.ServerGroupInstance, reporter: Reporter) -> None:
-        zone, server_id = instance.zone, to_id(instance.id)
+    async def _delete(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
+        zone, server_id, name = instance.zone, to_id(instance.id), instance.name
         server = await self.client.servers.read(zone, server_id)
         if server.is_up:
             await reporter.running("shutting down...")
-            await shutdown_server(self.client, zone, server_id, force=instance.shutdown_force)
+            force = instance.shutdown_force
+            async with steps.record(Action.SHUTDOWN, target=name, zone=zone, cloud_id=server_id, force=force):
+                await shutdown_server(self.client, zone, server_id, force=force)
             await reporter.running("shut down")
         disks = server.disk_ids
         await reporter.running(f"deleting...: {{Disks:{_id_list(disks)}}}")
-        await self.client.servers.delete_with_disks(zone, server_id, disks)
+        async with steps.record(
+            Action.DELETE_SERVER, target=name, zone=zone, cloud_id=server_id, disks=[str(d) for d in disks]
+        ):
+            await self.client.servers.delete_with_disks(zone, server_id, disks)
         await reporter.done(
             f"deleted: {{Zone:{zone}, ID:{instance.id}, Name:{instance.name}, Disks:{_id_list(disks)}}}"
         )
