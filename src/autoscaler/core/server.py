@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from .. import telemetry
 from ..log import Logger
 from ..proto import request_pb2, request_pb2_grpc, status_pb2, status_pb2_grpc
 from ..wire.address import AddressError
@@ -34,7 +35,7 @@ from .history import MemoryHistory
 from .history_recorder import HistoryRecorder
 from .job_events import JobEvents
 from .metrics import CoreMetrics
-from .reporter import LogReporter, Reporters
+from .reporter import JobReporter, LogReporter, Reporters
 from .service import CoreState, ScalingService
 from .status import StatusService
 
@@ -95,6 +96,15 @@ def handler_refs(config: Config, cloud: CoreCloud, metrics: CoreMetrics | None) 
     return refs
 
 
+def tracing_reporters() -> list[JobReporter]:
+    """With tracing on, the reporter that makes the spans of every request and job."""
+    if not telemetry.active():
+        return []
+    from .tracing import TraceReporter
+
+    return [TraceReporter()]
+
+
 class CoreServer:
     """The Core on one address: a `wire.server.Service`."""
 
@@ -116,7 +126,9 @@ class CoreServer:
         self.metrics = metrics
         self.history = MemoryHistory()
         self.events = JobEvents()
-        reporter = Reporters(LogReporter(metrics), HistoryRecorder(self.history), self.events)
+        reporter = Reporters(
+            LogReporter(metrics), HistoryRecorder(self.history), self.events, *tracing_reporters()
+        )
         self.state = CoreState(
             config,
             cloud,
@@ -124,7 +136,8 @@ class CoreServer:
             logger,
             reporter,
         )
-        self.server = new_server()
+        telemetry.export_registry(self.registry)
+        self.server = new_server(telemetry.grpc_server_interceptors())
         request_pb2_grpc.add_ScalingServiceServicer_to_server(ScalingService(self.state), self.server)
         status_service = StatusService(config, cloud, self.state, self.history, self.events)
         status_pb2_grpc.add_StatusServiceServicer_to_server(status_service, self.server)
@@ -210,8 +223,13 @@ async def serve(options: CoreServerConfig, logger: Logger) -> int:
 
     logger.info("starting...")
     metrics = CoreMetrics(new_registry())
+    attributes: telemetry.Attributes = {
+        "sacloud.autoscaler.config.path": options.config_path,
+        "sacloud.autoscaler.config.strict": options.strict,
+    }
     try:
-        config, cloud = await load_and_validate(options, logger, metrics)
+        with telemetry.command_span("Core#New", attributes, kind="internal"):
+            config, cloud = await load_and_validate(options, logger, metrics)
     except (DecodeError, ConfigProblems) as exc:
         raise CoreError(str(exc)) from None
     core = CoreServer(options.address, config, cloud, logger, metrics, options.socket_mode)

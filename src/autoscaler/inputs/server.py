@@ -9,6 +9,7 @@ import asyncio
 import logging
 from typing import Any
 
+from .. import telemetry
 from ..log import Logger
 from ..wire.server import run_until_signal
 from .app import CUT_OFF_ALLOWANCE, IDLE_TIMEOUT, InputsServerConfig, WebhookApp
@@ -58,6 +59,7 @@ class InputsServer:
         self.registry = registry if registry is not None else new_registry()
         self.metrics = WebhookMetrics(self.registry, options.routes)
         self.web = WebhookApp(input_, options, logger, self.metrics)
+        telemetry.export_registry(self.registry)
         self._http: Any = None
         self._exporter: Any = None
         self.address = ""
@@ -75,7 +77,7 @@ class InputsServer:
         if self.options.tls_cert:
             tls = {"ssl_certfile": self.options.tls_cert, "ssl_keyfile": self.options.tls_key}
         self._http = AsgiServer(
-            self.web.app,
+            telemetry.asgi(self.web.app, secrets=(self.options.token,)),
             sock,
             log_config=None,
             server_header=False,
