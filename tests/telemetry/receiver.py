@@ -80,8 +80,8 @@ class Receiver:
         self.trace_requests: list[Any] = []
         self.metric_requests: list[Any] = []
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Traces(self), self.server)
-        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(_Metrics(self), self.server)
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Traces(self), self.server)  # type: ignore[no-untyped-call]
+        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(_Metrics(self), self.server)  # type: ignore[no-untyped-call]
         self.port = self.server.add_insecure_port("127.0.0.1:0")
 
     @property
@@ -107,7 +107,7 @@ class Receiver:
     def spans(self) -> list[ReceivedSpan]:
         with self.lock:
             requests = list(self.trace_requests)
-        out = []
+        out: list[ReceivedSpan] = []
         for request in requests:
             for rs in request.resource_spans:
                 resource = attributes(rs.resource.attributes)
@@ -118,7 +118,7 @@ class Receiver:
     def metrics(self) -> list[tuple[dict[str, Any], Metric]]:
         with self.lock:
             requests = list(self.metric_requests)
-        out = []
+        out: list[tuple[dict[str, Any], Metric]] = []
         for request in requests:
             for rm in request.resource_metrics:
                 resource = attributes(rm.resource.attributes)

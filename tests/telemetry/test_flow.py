@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -52,7 +53,12 @@ echo "traceparent=$TRACEPARENT"
 
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
 CALLER_SPAN = "eee19b7ec3c1b174"
-UPSTREAM_RESOURCE = {"service.name": "autoscaler", "service.namespace": "sacloud", "service.version": "0.19.3"}
+TOKEN = "hunter2-webhook-secret"
+UPSTREAM_RESOURCE = {
+    "service.name": "autoscaler",
+    "service.namespace": "sacloud",
+    "service.version": "0.19.3",
+}
 
 
 class TracedStack(Stack):
@@ -114,12 +120,14 @@ def test_one_trace_from_the_webhook_to_the_script(traced: TracedStack, receiver:
         "--dest",
         f"unix:{traced.core_socket}",
         "--enable-sync",
+        "--token",
+        TOKEN,
     )
     address = _listening_address(grafana)
     traced.past_cooldown(1)
 
     reply = httpx.post(
-        f"http://{address}/up?resource-name=web&sync=true",
+        f"http://{address}/up?resource-name=web&sync=true&token={TOKEN}",
         content=b'{"state": "alerting"}',
         headers={"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"},
         timeout=60,
@@ -174,7 +182,9 @@ def test_one_trace_from_the_webhook_to_the_script(traced: TracedStack, receiver:
 
     # The builtin's step and the cloud API requests it made, by route template.
     (builtin_handle,) = [
-        s for s in by_name["Handler#Handle"] if s.attributes["sacloud.autoscaler.handler.name"] == "server-vertical-scaler"
+        s
+        for s in by_name["Handler#Handle"]
+        if s.attributes["sacloud.autoscaler.handler.name"] == "server-vertical-scaler"
     ]
     assert builtin_handle.attributes["sacloud.autoscaler.handler.nane"] == "server-vertical-scaler"
     api = [s for s in spans if "url.template" in s.attributes]
@@ -186,6 +196,37 @@ def test_one_trace_from_the_webhook_to_the_script(traced: TracedStack, receiver:
         shown = [s.name, *map(str, s.attributes.values())]
         assert not any(i in text for i in ids for text in shown), (s.name, s.attributes)
         assert isinstance(s.attributes["http.response.status_code"], int)
+
+    # The inputs' token is in no span.
+    for s in spans:
+        assert not any(TOKEN in str(v) for v in s.attributes.values()), (s.name, s.attributes)
+    (webhook,) = by_name["POST /up"]
+    assert webhook.attributes["http.status_code"] == 200
+
+    # The Prometheus metrics of the three processes, over OTLP under the same names.
+    metrics = _metric_points(receiver)
+    kind, points = metrics["sacloud_autoscaler_core_jobs_total"]
+    assert kind == "sum"
+    statuses = {p.attributes[0].value.string_value: p.as_double for p in points}
+    assert statuses["JOB_DONE"] == 1.0
+    kind, points = metrics["sacloud_autoscaler_core_handler_call_duration_seconds"]
+    assert kind == "histogram" and sum(p.count for p in points) >= 3
+    kind, points = metrics["sacloud_autoscaler_webhook_requests_up"]
+    assert kind == "sum" and {(p.attributes[0].value.string_value, p.as_double) for p in points} >= {
+        ("200", 1.0)
+    }
+    kind, points = metrics["sacloud_autoscaler_local_exec_execution_duration_seconds"]
+    assert kind == "histogram" and [p.count for p in points] == [1]
+    assert metrics["sacloud_autoscaler_local_exec_executions_total"][0] == "sum"
+
+
+def _metric_points(receiver: Receiver) -> dict[str, tuple[str, list[Any]]]:
+    """The last export of each metric: its kind (sum, histogram, gauge) and data points."""
+    out: dict[str, tuple[str, list[Any]]] = {}
+    for _, metric in receiver.metrics():
+        kind = str(metric.WhichOneof("data"))
+        out[metric.name] = (kind, list(getattr(metric, kind).data_points))
+    return out
 
 
 def _root_id(span: ReceivedSpan, by_id: dict[str, ReceivedSpan]) -> str:

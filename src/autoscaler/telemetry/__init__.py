@@ -23,6 +23,29 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .names import DISABLED_VARIABLE, ENDPOINT_VARIABLE, TelemetryError
+
+__all__ = [
+    "DISABLED_VARIABLE",
+    "ENDPOINT_VARIABLE",
+    "EXTRA",
+    "NO_SPAN",
+    "Attributes",
+    "SpanNote",
+    "TelemetryError",
+    "active",
+    "asgi",
+    "command_span",
+    "configured",
+    "export_registry",
+    "grpc_client_interceptors",
+    "grpc_server_interceptors",
+    "script_environment",
+    "setup",
+    "shutdown",
+    "span",
+]
+
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
@@ -30,14 +53,8 @@ if TYPE_CHECKING:
 
 Attributes = Mapping[str, str | int | float | bool]
 
-ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
-DISABLED_VARIABLE = "OTEL_SDK_DISABLED"
 # What an operator installs to get the SDK (the error names it when it is missing).
 EXTRA = "sacloud-autoscaler[otel]"
-
-
-class TelemetryError(Exception):
-    """The SDK could not be set up; `str()` follows upstream's `Error in initializing OTel SDK: `."""
 
 
 def configured(environ: Mapping[str, str] | None = None) -> bool:

@@ -95,8 +95,9 @@ def _histogram(family: Any, start: int, now: int) -> Iterable[Metric]:
                 sum=entry.get("sum", 0.0),
                 bucket_counts=counts,
                 explicit_bounds=bounds,
-                min=math.nan,  # unknown to Prometheus; NaN leaves the OTLP field unset
-                max=math.nan,
+                # Unknown to Prometheus: None leaves the optional OTLP fields unset.
+                min=None,  # type: ignore[arg-type]
+                max=None,  # type: ignore[arg-type]
             )
         )
     if points:

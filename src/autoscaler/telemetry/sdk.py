@@ -28,8 +28,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from ..version import VERSION
-from . import ENDPOINT_VARIABLE, TelemetryError
 from .bridge import RegistryBridge
+from .names import ENDPOINT_VARIABLE, TelemetryError
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
