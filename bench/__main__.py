@@ -12,6 +12,7 @@ BENCHMARKS = {
     "bench.inputs_http": "webhook inputs: latency and requests/s of /up",
     "bench.cloud_concurrency": "cloud client shared by concurrent tasks: request rate, limit on vs off",
     "bench.group_capacity": "time to capacity: 4 new ServerGroup members, parallelism 1 vs 4",
+    "bench.tracing": "local-exec round trip with OpenTelemetry tracing on vs off",
 }
 
 

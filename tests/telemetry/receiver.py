@@ -133,3 +133,24 @@ class Receiver:
                 names = sorted({s.name for s in self.spans()})
                 raise AssertionError(f"timed out waiting for {what}; spans so far: {names}")
             time.sleep(0.05)
+
+
+def render_tree(spans: list[ReceivedSpan], process_names: dict[int, str], keys: tuple[str, ...] = ()) -> str:
+    """The spans of one trace as an indented tree: process, name, duration, chosen attributes."""
+    by_parent: dict[str, list[ReceivedSpan]] = {}
+    ids = {s.span_id for s in spans}
+    for s in sorted(spans, key=lambda s: s.span.start_time_unix_nano):
+        by_parent.setdefault(s.parent_id if s.parent_id in ids else "", []).append(s)
+    lines: list[str] = []
+
+    def draw(span: ReceivedSpan, depth: int) -> None:
+        milliseconds = (span.span.end_time_unix_nano - span.span.start_time_unix_nano) / 1e6
+        process = process_names.get(int(span.resource.get("process.pid", 0)), "?")
+        shown = " ".join(f"{k}={span.attributes[k]}" for k in keys if k in span.attributes)
+        lines.append(f"{process:<8} {'  ' * depth}{span.name}  {milliseconds:.1f} ms  {shown}".rstrip())
+        for child in by_parent.get(span.span_id, []):
+            draw(child, depth + 1)
+
+    for root in by_parent.get("", []):
+        draw(root, 0)
+    return "\n".join(lines)

@@ -18,7 +18,7 @@ import pytest
 
 from tests.core.e2e.harness import Proc, Stack
 
-from .receiver import ReceivedSpan, Receiver
+from .receiver import ReceivedSpan, Receiver, render_tree
 
 SEED = """
 servers:
@@ -54,6 +54,18 @@ echo "traceparent=$TRACEPARENT"
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
 CALLER_SPAN = "eee19b7ec3c1b174"
 TOKEN = "hunter2-webhook-secret"
+SHOWN = (
+    "sacloud.autoscaler.job.status",
+    "sacloud.autoscaler.resource.type",
+    "sacloud.autoscaler.resource.instruction",
+    "sacloud.autoscaler.resource.result",
+    "sacloud.autoscaler.handler.name",
+    "sacloud.autoscaler.handler.status",
+    "http.response.status_code",
+    "http.request.resend_count",
+    "process.exit.code",
+    "sacloud.autoscaler.local_exec.output_bytes",
+)
 UPSTREAM_RESOURCE = {
     "service.name": "autoscaler",
     "service.namespace": "sacloud",
@@ -154,6 +166,10 @@ def test_one_trace_from_the_webhook_to_the_script(traced: TracedStack, receiver:
     assert {s.trace_id for s in flow} == {TRACE_ID}, sorted({(s.name, s.trace_id) for s in flow})
     pids = {p.proc.pid for p in (grafana, core, handler) if p.proc is not None}
     assert {s.resource["process.pid"] for s in flow} == pids
+
+    # What docs/tracing.md shows (run with -s to see it).
+    names = {p.proc.pid: p.name.split("-")[0] for p in (grafana, core, handler) if p.proc is not None}
+    print(render_tree(flow, names, SHOWN))
 
     # Parented correctly, from the script's execution up to the webhook's caller.
     (execution,) = by_name["LocalExec#execute"]

@@ -52,6 +52,7 @@ class TraceReporter(JobReporter):
     def __init__(self) -> None:
         self._tracer = tracer()
         self._open: ContextVar[_Open] = ContextVar(f"autoscaler-spans-{id(self)}", default=())
+        self._skipped: ContextVar[bool] = ContextVar(f"autoscaler-skipped-{id(self)}", default=False)
 
     # --- the stack of spans opened in this task -------------------------------------------------
 
@@ -59,13 +60,16 @@ class TraceReporter(JobReporter):
         token = context.attach(trace.set_span_in_context(span))
         self._open.set((*self._open.get(), (span, token)))
 
-    def _pop(self) -> Span | None:
+    def _pop(self, end: bool = True) -> Span | None:
+        """Close the last span this task opened; `end=False` drops it instead (a span that is
+        never ended is never exported)."""
         stack = self._open.get()
         if not stack:
             return None
         span, token = stack[-1]
         self._open.set(stack[:-1])
-        span.end()
+        if end:
+            span.end()
         context.detach(token)  # type: ignore[arg-type]
         return span
 
@@ -193,10 +197,13 @@ class TraceReporter(JobReporter):
         span.add_event("response", {"status": status, "log": log})
 
     def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
-        self._current().set_attribute(PREFIX + "handler.skipped", True)
+        # A builtin without this step did nothing: no span, as upstream's adapter makes none.
+        self._skipped.set(True)
 
     def handler_call_failed(self, job: Job, handler: str, step: Step, error: str, logger: Logger) -> None:
         self._fail(self._current(), error)
 
     def handler_call_ended(self, job: Job, handler: str, step: Step, seconds: float, logger: Logger) -> None:
-        self._pop()
+        skipped = self._skipped.get()
+        self._skipped.set(False)
+        self._pop(end=not skipped)

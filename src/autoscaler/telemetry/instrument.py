@@ -82,7 +82,12 @@ def wrap_asgi(app: Any, secrets: Sequence[str] = ()) -> Any:
                 if clean != value:
                     span.set_attribute(key, clean)
 
-    return OpenTelemetryMiddleware(app, excluded_urls="/healthz", server_request_hook=blank_secrets)
+    return OpenTelemetryMiddleware(
+        app,
+        excluded_urls="/healthz",
+        server_request_hook=blank_secrets,
+        exclude_spans=["receive", "send"],  # one span per webhook, not one per ASGI message
+    )
 
 
 def _redact(text: str, patterns: Sequence[re.Pattern[str]]) -> str:
