@@ -44,7 +44,7 @@ demo: $(STAMP)
 proto: $(TEST_STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/genproto.py
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)  # bench.tracing needs the OpenTelemetry extra
 	$(BIN)/python -m bench
 
 # sdist + wheel (isolated builds, as an index would see them), then the one-file dist/autoscaler.pyz.

@@ -13,6 +13,7 @@ BENCHMARKS = {
     "bench.cloud_concurrency": "cloud client shared by concurrent tasks: request rate, limit on vs off",
     "bench.group_capacity": "time to capacity: 4 new ServerGroup members, parallelism 1 vs 4",
     "bench.yaml_bomb": "the YAML loader against a billion-laughs file: refusal time and peak RSS",
+    "bench.tracing": "local-exec round trip with OpenTelemetry tracing on vs off",
 }
 
 

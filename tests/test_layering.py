@@ -104,11 +104,26 @@ def violations(rule: str) -> list[str]:
                 out.append(f"{module} -> {target}")
             if rule == "upward" and under(module, *LOWER) and under(target, *UPPER):
                 out.append(f"{module} -> {target}")
+            if (
+                rule == "telemetry"
+                and under(module, *BELOW_TELEMETRY)
+                and under(target, "autoscaler.telemetry")
+            ):
+                out.append(f"{module} -> {target}")
     return out
 
 
 # What the floors below inputs/core/handlers must never reach up to.
-LOWER = ("autoscaler.cloud", "autoscaler.script", "autoscaler.golang", "autoscaler.wire", "autoscaler.log")
+LOWER = (
+    "autoscaler.cloud",
+    "autoscaler.script",
+    "autoscaler.telemetry",
+    "autoscaler.golang",
+    "autoscaler.wire",
+    "autoscaler.log",
+)
+# Telemetry sits beside cloud and script (the cloud client traces its requests) and above these.
+BELOW_TELEMETRY = ("autoscaler.golang", "autoscaler.wire", "autoscaler.proto", "autoscaler.log")
 UPPER = ("autoscaler.cli", "autoscaler.core", "autoscaler.handlers", "autoscaler.inputs")
 
 
@@ -118,7 +133,8 @@ UPPER = ("autoscaler.cli", "autoscaler.core", "autoscaler.handlers", "autoscaler
         ("cli", "only the top floor imports autoscaler.cli"),
         ("builtin", "the Core reaches the builtin handlers only through their registry"),
         ("core", "handlers never import the Core"),
-        ("upward", "cloud/script/golang/wire/log never import a floor above them"),
+        ("upward", "cloud/script/telemetry/golang/wire/log never import a floor above them"),
+        ("telemetry", "golang/wire/proto/log never import telemetry"),
     ],
 )
 def test_layering(rule: str, says: str) -> None:

@@ -9,6 +9,7 @@ banner and status 2), cobra's wording for unknown flags and arguments, and globa
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
@@ -321,8 +322,32 @@ def _translate(exc: click.ClickException, argv: Sequence[str]) -> str:
     return exc.format_message()
 
 
+def _start_telemetry() -> None:
+    """Upstream's set-up before any command: on failure, Go's standard logger line and exit 1."""
+    from .. import telemetry
+
+    try:
+        telemetry.setup()
+    except telemetry.TelemetryError as exc:
+        sys.stderr.write(f"{time.strftime('%Y/%m/%d %H:%M:%S')} Error in initializing OTel SDK: {exc}\n")
+        sys.exit(1)
+
+
 def run(root: click.Command, argv: Sequence[str] | None = None) -> NoReturn:
-    """Run the CLI the way cobra would: errors as `Error: ...` on stderr, exit status 1."""
+    """Run the CLI the way cobra would: errors as `Error: ...` on stderr, exit status 1.
+
+    OpenTelemetry is set up first (when `OTEL_EXPORTER_OTLP_ENDPOINT` asks for it) and flushed
+    at the end, whatever the exit status."""
+    from .. import telemetry
+
+    _start_telemetry()
+    try:
+        _run(root, argv)
+    finally:
+        telemetry.shutdown()
+
+
+def _run(root: click.Command, argv: Sequence[str] | None) -> NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         # Without standalone mode click returns ctx.exit()'s status instead of raising it.

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from .. import telemetry
 from ..wire.server import SOCKET_MODE
 from .cobra import Command, CommandError, Flag, Group
 from .example_files import write_examples, write_to_flag
@@ -87,7 +88,9 @@ def _run_validate(**kw: Any) -> None:
         click.echo("OK")
         return 0
 
-    ctx.exit(asyncio.run(main()))
+    with telemetry.command_span("commands/core/validate#run"):
+        status = asyncio.run(main())
+    ctx.exit(status)
 
 
 def _run_resources(**kw: Any) -> None:
@@ -98,7 +101,8 @@ def _run_resources(**kw: Any) -> None:
     from ..core.server import resources_tree
 
     try:
-        tree = asyncio.run(resources_tree(options, globals_.logger()))
+        with telemetry.command_span("commands/core/resources#run"):
+            tree = asyncio.run(resources_tree(options, globals_.logger()))
     except Exception as exc:
         raise CommandError(str(exc)) from None
     click.echo("\n" + tree + "\n")

@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
+from .. import telemetry
 from ..golang import json as gojson
 from ..golang import jsondepth
 from ..golang.errors import go_status_text
@@ -118,6 +119,9 @@ def call_from_flags(kw: dict[str, Any]) -> int:
     step = Step(kw["step"])
     request = build_request(step, kw)
     try:
-        return asyncio.run(call(kw["endpoint"], step, request, timeout or None, kw["output"] == "json"))
+        with telemetry.command_span(
+            "commands/handlers/call#run", {"sacloud.autoscaler.handler.step": step.method}
+        ):
+            return asyncio.run(call(kw["endpoint"], step, request, timeout or None, kw["output"] == "json"))
     except AddressError as exc:
         raise CommandError(f"--endpoint: {exc}") from None

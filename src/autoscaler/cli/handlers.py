@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .. import telemetry
 from ..handlers.builtin.registry import BUILTIN_HANDLERS
 from ..handlers.contract import STEPS, Step
 from ..script import DEFAULT_CAPTURE_LIMIT
@@ -93,7 +94,8 @@ def _run_local_exec(globals_: GlobalOptions, kw: dict[str, Any], shared: list[st
     )
 
     async def main() -> int:
-        registry = new_registry() if exporter is not None else None
+        # Metrics only when something reads them: the exporter, or OTLP.
+        registry = new_registry() if exporter is not None or telemetry.active() else None
         metrics = LocalExecMetrics(registry) if registry is not None else None
         handler = LocalExecHandler(options, logger, metrics)
         return await serve(handler, serve_options, logger, registry)

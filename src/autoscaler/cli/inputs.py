@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .. import telemetry
 from ..wire.dial import CORE_SOCKET_CANDIDATES
 from .cobra import Command, CommandError, Flag, Group, fail
 from .flags import (
@@ -158,7 +159,8 @@ def _direct_plain(request: Any, kw: dict[str, Any]) -> int:
     from ..inputs.forward import ForwardError
 
     try:
-        outcome = asyncio.run(send(kw["dest"], request))
+        with telemetry.command_span("commands/inputs/direct#run"):
+            outcome = asyncio.run(send(kw["dest"], request))
     except ForwardError as exc:
         raise CommandError(str(exc)) from None
     click.echo(reply_line(outcome.response))

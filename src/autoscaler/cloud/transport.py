@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from .. import telemetry
 from .conditions import FindCondition
 from .config import CloudOptions
 from .errors import CloudClientError, CloudConnectionError, CloudError
@@ -80,6 +81,7 @@ class Caller:
     ) -> None:
         self.options = options
         self.root = options.api_root_url.rstrip("/")
+        self.host = httpx.URL(self.root).host
         headers = {
             "X-Requested-With": "XMLHttpRequest",
             "X-Sakura-Bigint-As-Int": "1",
@@ -119,7 +121,10 @@ class Caller:
         body: Any = None,
         query: FindCondition | None = None,
     ) -> dict[str, Any]:
-        """Send one API request; the decoded JSON object of a success (`{}` when empty)."""
+        """Send one API request; the decoded JSON object of a success (`{}` when empty).
+
+        With tracing on, each request (its retries included) is a client span named by its
+        route template (`GET /server/{id}`), never by the IDs in it."""
         url = self.url(zone, path)
         if query is not None:
             url = f"{url}?{query.query()}"
@@ -128,7 +133,18 @@ class Caller:
         if body is not None:
             content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
-        response = await self._send(method, url, content, headers)
+        template = route_template(path)
+        attributes = {
+            "http.request.method": method,
+            "url.template": template,
+            "server.address": self.host,
+            "sacloud.api.arguments.zone": zone,
+        }
+        with telemetry.span(f"{method} {template}", attributes, kind="client") as span:
+            response = await self._send(method, url, content, headers, span)
+            span.set("http.response.status_code", response.status_code)
+            if response.status_code not in SUCCESS:
+                span.fail(f"HTTP {response.status_code}")
         text = response.content
         if response.status_code not in SUCCESS:
             raise _api_error(method, url, response.status_code, text)
@@ -143,11 +159,18 @@ class Caller:
         return data
 
     async def _send(
-        self, method: str, url: str, content: bytes | None, headers: dict[str, str]
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        span: telemetry.SpanNote = telemetry.NO_SPAN,
     ) -> httpx.Response:
         opts = self.options
         attempt = 0
         while True:
+            if attempt:
+                span.set("http.request.resend_count", attempt)
             await self.limiter.take()
             try:
                 response = await self.http.request(method, url, content=content, headers=headers)
@@ -191,6 +214,11 @@ class Caller:
             f"{response.content.decode(errors='replace')}",
             file=sys.stderr,
         )
+
+
+def route_template(path: str) -> str:
+    """The API path with its resource IDs replaced: `server/113300000001/power` -> `/server/{id}/power`."""
+    return "/" + "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
 
 
 def _retryable(exc: httpx.TransportError) -> bool:

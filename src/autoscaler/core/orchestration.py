@@ -155,6 +155,16 @@ class Orchestrator:
         zone = computed.zone or "global"
         logger = _resource_logger(run.logger, computed, zone)
         self.reporter.resource_started(run.job, computed, logger)
+        try:
+            refreshed, result, logger = await self._steps(run, resource, computed, zone, logger)
+        except BaseException as exc:
+            self.reporter.resource_failed(run.job, computed, _error_text(exc), logger)
+            raise
+        self.reporter.resource_finished(run.job, refreshed, result, logger)
+
+    async def _steps(
+        self, run: JobRun, resource: Resource, computed: Computed, zone: str, logger: Logger
+    ) -> tuple[Computed, int, Logger]:
         request = run.request
         for step in (Step.PRE_HANDLE, Step.HANDLE):
             for handler in run.handlers:
@@ -180,7 +190,7 @@ class Orchestrator:
                 setup_grace_period=refreshed.grace,
             )
             await self._call(run, handler, Step.POST_HANDLE, post, logger)
-        self.reporter.resource_finished(run.job, refreshed, result, logger)
+        return refreshed, result, logger
 
     async def _call(
         self,
@@ -197,14 +207,24 @@ class Orchestrator:
                 run.handled = True
             self.reporter.handler_response(run.job, response, handler.builtin, step_logger)
 
+        self.reporter.handler_call_started(run.job, handler.name, step, handler.builtin, step_logger)
         started = time.perf_counter()
         try:
             if not await handler.call(step, message, sink):
                 self.reporter.handler_skipped(run.job, handler.name, step, step_logger)
+        except BaseException as exc:
+            self.reporter.handler_call_failed(run.job, handler.name, step, _error_text(exc), step_logger)
+            raise
         finally:
             self.reporter.handler_call_ended(
                 run.job, handler.name, step, time.perf_counter() - started, step_logger
             )
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    return message_of(exc) or type(exc).__name__
 
 
 def _resource_logger(base: Logger, computed: Computed, zone: str, fallback_id: str = "") -> Logger:

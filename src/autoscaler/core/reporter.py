@@ -5,6 +5,8 @@ call its hooks and neither log nor count themselves.
 the Core's metrics; `Reporters` tells several reporters the same events, in order. Each hook
 gets the logger that carries the event's fields (request, source, resource, and for handler
 events type, zone, id, name, step, handler), so a reporter that logs shows them as upstream does.
+Hooks come in order within one task: a request's from `received` to `answered`, a job's from
+`running` to `finished`, a resource's and a handler call's from their start to their end.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class JobReporter:
     def refused(self, error: str) -> None:
         """The request was answered with a gRPC error (unknown resource, cloud failure)."""
 
+    def answered(self, response: request_pb2.ScalingResponse | None) -> None:
+        """The request's answer is going back (None: it failed); the last hook of a request."""
+
     def ignored(self, job: Job, reason: str, logger: Logger) -> None:
         """The request was not taken: the Core is stopping, or the job is busy or cooling down.
 
@@ -66,6 +71,15 @@ class JobReporter:
 
     def resource_finished(self, job: Job, resource: Computed, result: int, logger: Logger) -> None:
         """Every handler's PostHandle of the resource ended (`resource` is the refreshed value)."""
+
+    def resource_failed(self, job: Job, resource: Computed, error: str, logger: Logger) -> None:
+        """A step of the resource failed (or the job was cancelled): the job stops here."""
+
+    def handler_call_started(self, job: Job, handler: str, step: Step, builtin: bool, logger: Logger) -> None:
+        """A handler's step is being called."""
+
+    def handler_call_failed(self, job: Job, handler: str, step: Step, error: str, logger: Logger) -> None:
+        """The call failed (before `handler_call_ended`); the job fails with `error`."""
 
     def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
         """A builtin handler does not implement this step."""
@@ -169,6 +183,10 @@ class Reporters(JobReporter):
         for reporter in self.reporters:
             reporter.refused(error)
 
+    def answered(self, response: request_pb2.ScalingResponse | None) -> None:
+        for reporter in self.reporters:
+            reporter.answered(response)
+
     def ignored(self, job: Job, reason: str, logger: Logger) -> None:
         for reporter in self.reporters:
             reporter.ignored(job, reason, logger)
@@ -196,6 +214,18 @@ class Reporters(JobReporter):
     def resource_finished(self, job: Job, resource: Computed, result: int, logger: Logger) -> None:
         for reporter in self.reporters:
             reporter.resource_finished(job, resource, result, logger)
+
+    def resource_failed(self, job: Job, resource: Computed, error: str, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.resource_failed(job, resource, error, logger)
+
+    def handler_call_started(self, job: Job, handler: str, step: Step, builtin: bool, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.handler_call_started(job, handler, step, builtin, logger)
+
+    def handler_call_failed(self, job: Job, handler: str, step: Step, error: str, logger: Logger) -> None:
+        for reporter in self.reporters:
+            reporter.handler_call_failed(job, handler, step, error, logger)
 
     def handler_skipped(self, job: Job, handler: str, step: Step, logger: Logger) -> None:
         for reporter in self.reporters:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from .. import telemetry
 from ..cloud.errors import message_of
 from ..log import Logger
 from ..proto import request_pb2, request_pb2_grpc, status_pb2, status_pb2_grpc
@@ -111,6 +112,15 @@ def handler_refs(
     return refs
 
 
+def tracing_reporters() -> list[JobReporter]:
+    """With tracing on, the reporter that makes the spans of every request and job."""
+    if not telemetry.active():
+        return []
+    from .tracing import TraceReporter
+
+    return [TraceReporter()]
+
+
 class CoreServer:
     """The Core on one address: a `wire.server.Service`."""
 
@@ -144,7 +154,7 @@ class CoreServer:
         else:
             history = MemoryHistory()
             self.history = history
-            reporter = Reporters(log_reporter, HistoryRecorder(history), self.events)
+            reporter = Reporters(log_reporter, HistoryRecorder(history), self.events, *tracing_reporters())
         recorder = self.recorder
         self.state = CoreState(
             config,
@@ -154,7 +164,8 @@ class CoreServer:
             reporter,
             recover=self.recovery.after_failure if self.recovery is not None else None,
         )
-        self.server = new_server()
+        telemetry.export_registry(self.registry)
+        self.server = new_server(telemetry.grpc_server_interceptors())
         request_pb2_grpc.add_ScalingServiceServicer_to_server(ScalingService(self.state), self.server)
         status_service = StatusService(config, cloud, self.state, self.history, self.events)
         status_pb2_grpc.add_StatusServiceServicer_to_server(status_service, self.server)
@@ -199,7 +210,7 @@ class CoreServer:
             logger=self.logger,
             timeout=settings.recovery_timeout,
         )
-        return Reporters(log_reporter, recorder, self.events)
+        return Reporters(log_reporter, recorder, self.events, *tracing_reporters())
 
     async def _open_journal(self) -> None:
         """Open and lock the journal, load the history, recover interrupted jobs, prune."""
@@ -332,8 +343,13 @@ async def serve(options: CoreServerConfig, logger: Logger) -> int:
 
     logger.info("starting...")
     metrics = CoreMetrics(new_registry())
+    attributes: telemetry.Attributes = {
+        "sacloud.autoscaler.config.path": options.config_path,
+        "sacloud.autoscaler.config.strict": options.strict,
+    }
     try:
-        config, cloud = await load_and_validate(options, logger, metrics)
+        with telemetry.command_span("Core#New", attributes, kind="internal"):
+            config, cloud = await load_and_validate(options, logger, metrics)
     except (DecodeError, ConfigProblems) as exc:
         raise CoreError(str(exc)) from None
     from .journal.location import journal_settings

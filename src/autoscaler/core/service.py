@@ -142,12 +142,16 @@ class ScalingService(request_pb2_grpc.ScalingServiceServicer):
             remaining = go_duration(whole_seconds(refusal.remaining)) if refusal.kind == "cooldown" else ""
             context.set_trailing_metadata(refusal_trailers(refusal.kind, remaining))
 
+        response = None
         try:
-            return await self.state.handle(request_type, request, tell)
+            response = await self.state.handle(request_type, request, tell)
+            return response
         except RequestError as exc:
             self.state.reporter.refused(str(exc))
             await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
             raise AssertionError("unreachable") from None
+        finally:
+            self.state.reporter.answered(response)
 
     async def Up(self, request: ScalingRequest, context: grpc.aio.ServicerContext) -> ScalingResponse:
         return await self._serve(RequestType.UP, request, context)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import grpc
 from google.protobuf.message import Message
 
-from .. import script
+from .. import script, telemetry
 from ..golang import json as gojson
 from ..golang.duration import go_duration
 from ..log import LEVELS, Logger, Whole, go_quote
@@ -164,12 +164,23 @@ class LocalExecHandler(Handler):
         return f"command {self._quoted_path} returned non zero status: {cause}"
 
     async def _execute(self, step: Step, request: Message, payload: bytes, reporter: Reporter) -> None:
+        # With tracing on: one span per execution, whose context the script gets as TRACEPARENT.
+        attributes = {
+            "sacloud.autoscaler.handler.step": step.method,
+            "process.executable.path": self.options.executable_path,
+        }
+        with telemetry.span("LocalExec#execute", attributes) as span:
+            await self._run(step, request, payload, reporter, span)
+
+    async def _run(
+        self, step: Step, request: Message, payload: bytes, reporter: Reporter, span: telemetry.SpanNote
+    ) -> None:
         opts = self.options
         spec = script.RunSpec(
             program=opts.program,
             argv0=opts.executable_path,
             payload=payload,
-            env=script_environment(step, request),
+            env=script_environment(step, request) | telemetry.script_environment(),
             timeout=opts.timeout,
             capture_limit=opts.capture_limit,
             kill_grace=opts.kill_grace,
@@ -200,6 +211,7 @@ class LocalExecHandler(Handler):
                     )
                     raise
             self._record_duration(step, result.duration)
+            _note_result(span, result, len(payload))
             outcome = self._report_outcome(result, len(payload))
             if outcome == "success":
                 output = _to_text(result.output)
@@ -246,6 +258,15 @@ class LocalExecHandler(Handler):
     def _record_duration(self, step: Step, seconds: float) -> None:
         if self.metrics is not None:
             self.metrics.duration.labels(step.value).observe(seconds)
+
+
+def _note_result(span: telemetry.SpanNote, result: script.RunResult, payload_bytes: int) -> None:
+    span.set("process.exit.code", result.returncode)
+    span.set("sacloud.autoscaler.local_exec.duration_seconds", result.duration)
+    span.set("sacloud.autoscaler.local_exec.request_bytes", payload_bytes)
+    span.set("sacloud.autoscaler.local_exec.output_bytes", result.total_bytes)
+    span.set("sacloud.autoscaler.local_exec.dropped_bytes", result.dropped_bytes)
+    span.set("sacloud.autoscaler.local_exec.timed_out", result.timed_out)
 
 
 def _to_text(data: bytes) -> str:

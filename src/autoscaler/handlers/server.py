@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .. import telemetry
 from ..log import Logger
 from ..proto import handler_pb2, handler_pb2_grpc
 from ..wire.address import AddressError
@@ -65,9 +66,12 @@ class HandlerServer:
         self.handler = handler
         self.options = options
         self.logger = logger
-        # Metrics cost memory and start-up time; keep them only when something can read them.
-        if registry is None and options.exporter_address is not None:
+        # Metrics cost memory and start-up time; keep them only when something can read them
+        # (the exporter, or OTLP when tracing is on).
+        if registry is None and (options.exporter_address is not None or telemetry.active()):
             registry = new_registry()
+        if registry is not None:
+            telemetry.export_registry(registry)
         self.registry = registry
         on_error: Callable[[], None] = lambda: None  # noqa: E731
         if registry is not None:
@@ -75,7 +79,7 @@ class HandlerServer:
 
             errors = grpc_errors(registry).labels("handlers")  # 0 from the start (upstream: "core")
             on_error = errors.inc
-        self.server = new_server()
+        self.server = new_server(telemetry.grpc_server_interceptors())
         service = HandleService(handler, logger, on_error=on_error)
         handler_pb2_grpc.add_HandleServiceServicer_to_server(service, self.server)
         add_standard_services(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import grpc
 
+from .. import telemetry
 from ..golang.errors import go_status_text
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
@@ -50,7 +51,7 @@ class CoreClient:
         cached = self._stubs.get(address)
         if cached is not None and cached[0].get_state() not in _STALE:
             return cached[1]
-        ch = channel(address, own_connection=True)
+        ch = channel(address, own_connection=True, interceptors=telemetry.grpc_client_interceptors())
         stub = request_pb2_grpc.ScalingServiceStub(ch)
         self._stubs[address] = (ch, stub)
         if cached is not None:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from typing import Any
 
+from .. import telemetry
 from ..log import Logger
 from ..wire.address import is_loopback
 from ..wire.http_guard import RateLimitedWarning
@@ -67,6 +68,7 @@ class InputsServer:
         self.registry = registry if registry is not None else new_registry()
         self.metrics = WebhookMetrics(self.registry, options.routes)
         self.web = WebhookApp(input_, options, logger, self.metrics)
+        telemetry.export_registry(self.registry)
         self._http: Any = None
         self._exporter: Any = None
         self.address = ""
@@ -91,7 +93,7 @@ class InputsServer:
         except (OSError, AddressError) as exc:
             raise ServeError(f"inputs service failed: {exc}") from None
         self._http = AsgiServer(
-            self.web.app,
+            telemetry.asgi(self.web.app, secrets=(self.options.token,)),
             sock,
             self.options.limits,
             self.logger,

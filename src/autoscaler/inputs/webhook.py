@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .. import telemetry
 from ..golang.duration import go_duration
 from ..log import go_quote
 from ..script import RunSpec, ScriptRunner, SpawnError
@@ -53,6 +54,7 @@ class WebhookInput:
             program=options.program,
             argv0=path,
             payload=body,
+            env=telemetry.script_environment() or None,  # TRACEPARENT of the webhook's span
             timeout=options.timeout,
             capture_limit=OUTPUT_KEPT,
             kill_grace=options.kill_grace,

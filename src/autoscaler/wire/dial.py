@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 import grpc
 
@@ -22,11 +24,12 @@ def target(address: str) -> str:
     return parse(address).grpc_target()
 
 
-def channel(address: str, own_connection: bool = False) -> grpc.aio.Channel:
+def channel(address: str, own_connection: bool = False, interceptors: Sequence[Any] = ()) -> grpc.aio.Channel:
     """An insecure (h2c) channel; connecting is lazy, as with grpc-go's Dial.
 
     `own_connection`: do not share gRPC's process-wide subchannel, so a replaced channel does not
-    inherit the reconnect back-off of a connection that failed.
+    inherit the reconnect back-off of a connection that failed. `interceptors`: grpc.aio client
+    interceptors (the tracing ones, when tracing is on).
     """
     options: tuple[tuple[str, int], ...] = (
         ("grpc.max_receive_message_length", MAX_RECEIVE),
@@ -34,7 +37,9 @@ def channel(address: str, own_connection: bool = False) -> grpc.aio.Channel:
     )
     if own_connection:
         options += (("grpc.use_local_subchannel_pool", 1),)
-    return grpc.aio.insecure_channel(target(address), options=options)
+    return grpc.aio.insecure_channel(
+        target(address), options=options, interceptors=list(interceptors) or None
+    )
 
 
 def default_core_address(dest: str = "") -> str:
