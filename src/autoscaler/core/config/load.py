@@ -30,6 +30,14 @@ DEFINITION_MODELS: dict[str, type[Definition]] = {
 }
 
 
+def _type_hint(type_name: str) -> str:
+    """Upstream's message names only the bad value; say what the valid ones are (and which one
+    differs only in case, the usual slip)."""
+    same = [name for name in DEFINITION_MODELS if name.lower() == type_name.lower()]
+    guess = f"did you mean {same[0]}? " if same else ""
+    return f" ({guess}valid: {', '.join(DEFINITION_MODELS)})"
+
+
 def load_config(path: str, strict: bool = False) -> Config:
     """Load and decode; raises DecodeError (file, YAML and schema problems)."""
     if not path:
@@ -93,7 +101,7 @@ def _definitions(doc: Document, raw: Any) -> list[Definition]:
             )
         model = DEFINITION_MODELS.get(type_name)
         if model is None:
-            raise fail_at(doc, (*where, "type"), f"unexpected type: {type_name}")
+            raise fail_at(doc, (*where, "type"), f"unexpected type: {type_name}{_type_hint(type_name)}")
         definition = decode(model, doc, item, where)
         if isinstance(definition, ELBDef):
             definition.type = "EnhancedLoadBalancer"
