@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from ...cloud.errors import CloudConnectionError, CloudError, message_of
 from ...golang.duration import go_duration
-from ...handlers.builtin.registry import Action, Intent
+from ...handlers.builtin.registry import Action, Intent, recorded
 from ...handlers.contract import HandleRequest, HandleResponse, PostHandleRequest, Step
 from ...log import Logger
 from ..cloud import CoreCloud
@@ -341,14 +341,8 @@ class Recovery:
             cloud_id=str(cloud_id) if cloud_id else "",
             detail=detail,
         )
-        mark = await self.recorder.intent(intent)
-        outcome: dict[str, Any] = {}
-        try:
+        async with recorded(self.recorder, intent) as outcome:
             yield outcome
-        except Exception as exc:
-            await self.recorder.failure(mark, message_of(exc) or type(exc).__name__)
-            raise
-        await self.recorder.outcome(mark, outcome)
 
     async def _retrying(
         self, deadline: float, record: JobRecord, res: ResourceEntry, attempt: Callable[[], Awaitable[T]]

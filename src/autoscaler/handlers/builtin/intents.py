@@ -95,6 +95,23 @@ class NoIntents:
 
 NO_INTENTS: IntentRecorder = NoIntents()
 
+
+@contextlib.asynccontextmanager
+async def recorded(recorder: IntentRecorder, intent: Intent) -> AsyncIterator[dict[str, Any]]:
+    """`intent` recorded before the block, its outcome (what the block put in the dict) or its
+    failure after it; the block's exception goes on."""
+    mark = await recorder.intent(intent)
+    outcome: dict[str, Any] = {}
+    try:
+        yield outcome
+    except Exception as exc:
+        from ...cloud.errors import message_of  # here: the registry's importers stay light
+
+        await recorder.failure(mark, message_of(exc) or type(exc).__name__)
+        raise
+    await recorder.outcome(mark, outcome)
+
+
 # The resource types as the Core names them, by the `Resource` case of handler.proto.
 KINDS = {
     "server": "Server",
@@ -134,13 +151,5 @@ class Steps:
             cloud_id=str(cloud_id) if cloud_id else "",
             detail=detail,
         )
-        mark = await self.recorder.intent(intent)
-        outcome: dict[str, Any] = {}
-        try:
+        async with recorded(self.recorder, intent) as outcome:
             yield outcome
-        except Exception as exc:
-            from ...cloud.errors import message_of  # here: the registry's importers stay light
-
-            await self.recorder.failure(mark, message_of(exc) or type(exc).__name__)
-            raise
-        await self.recorder.outcome(mark, outcome)

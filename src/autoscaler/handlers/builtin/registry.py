@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .intents import KINDS, NO_INTENTS, Action, Intent, IntentRecorder, NoIntents
+from .intents import KINDS, NO_INTENTS, Action, Intent, IntentRecorder, NoIntents, recorded
 
 if TYPE_CHECKING:
     from ...cloud.client import CloudClient
@@ -28,6 +28,7 @@ __all__ = [
     "IntentRecorder",
     "NoIntents",
     "create",
+    "recorded",
 ]
 
 # name -> (module in this package, class)
