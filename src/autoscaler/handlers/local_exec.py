@@ -212,7 +212,15 @@ class LocalExecHandler(Handler):
                     raise
             self._record_duration(step, result.duration)
             _note_result(span, result, len(payload))
-            outcome = self._report_outcome(result, len(payload))
+            try:
+                outcome = self._report_outcome(result, len(payload))
+            except HandlerError:
+                if result.output and not opts.stream_output:
+                    # Upstream drops a failing script's stdout. Sent as one RUNNING message
+                    # before the error, the Core logs it with the handler's name, so what
+                    # went wrong (Terraform's error, say) is in the Core's log too.
+                    await reporter.running(_to_text(result.output))
+                raise
             if outcome == "success":
                 output = _to_text(result.output)
                 await reporter.done("" if opts.stream_output else output)

@@ -12,6 +12,9 @@ What an operator sees, one line per action:
     level=WARN msg="recovering an interrupted job" job=<run> resource=web request=Up ...
     level=INFO msg="recovery action" job=<run> resource=web type=Server ... action="booted it ..."
     level=WARN msg="job recovered" job=<run> resource=web status=JOB_FAILED error="interrupted: ..."
+
+Right after a failed job the first line is `level=INFO msg="checking what the failed job left
+half-done"`, and the actions follow only if there is something to repair.
 """
 
 from __future__ import annotations
@@ -177,7 +180,7 @@ class Recovery:
             return None
         state.recovering = True
         try:
-            report = await self._recover(items[0], job)
+            report = await self._recover(items[0], job, after_failure=True)
         finally:
             state.recovering = False
         if not report.acted:
@@ -223,12 +226,17 @@ class Recovery:
         finally:
             self.recorder.release(job.resource_name)
 
-    async def _recover(self, item: Interrupted, job: Job | None) -> Report:
+    async def _recover(self, item: Interrupted, job: Job | None, after_failure: bool = False) -> Report:
         record = item.job
         deadline = asyncio.get_running_loop().time() + self.timeout
         await self.journal.set_recovery(record.job_id, RECOVERY_PENDING)
-        self.logger.warn(
-            "recovering an interrupted job",
+        # A job that failed in a step of its own (a script's exit status, say) usually left
+        # nothing half-done: only what recovery then does deserves a warning.
+        announce = self.logger.info if after_failure else self.logger.warn
+        announce(
+            "checking what the failed job left half-done"
+            if after_failure
+            else "recovering an interrupted job",
             ("job", record.job_id),
             ("resource", record.resource_name),
             ("request", record.request),
