@@ -52,7 +52,10 @@ async def test_stale_socket_file_is_named_with_its_own_hint(tmp_path: Path) -> N
     left.bind(str(path))
     left.close()  # the file stays, as after a handler killed with SIGKILL
     (problem,) = await ping_all([("notify", f"unix:{path}")], 0, lambda: None)
-    assert problem.endswith(f"(nothing listens on the socket {path}: is the handler running?)")
+    assert problem.endswith(
+        f"(nothing listens on the socket {path}: the handler that made it is gone; "
+        "start it again, it replaces the stale file)"
+    )
     (plain,) = await ping_all([("notify", f"unix:{tmp_path}")], 0, lambda: None)
     assert plain.endswith(f"({tmp_path} is not a socket)")
 

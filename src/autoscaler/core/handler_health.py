@@ -39,19 +39,34 @@ async def ping(name: str, endpoint: str, timeout: float = 10.0) -> str | None:
 
 
 def missing_socket_hint(endpoint: str) -> str:
-    """A hint when the endpoint is a unix socket file that is missing or that nobody listens on."""
+    """A hint when the endpoint is a unix socket file that is missing or that nobody listens on,
+    or a path given without `unix:`. Paths are shown absolute: a relative one is resolved in each
+    process's own working directory, the usual reason a Core misses a running handler."""
     try:
         address = parse(endpoint) if endpoint else None
     except AddressError:
         return ""
-    if address is None or not address.is_unix_file:
+    if address is None:
         return ""
-    path = address.endpoint
+    if address.network == "tcp":
+        return _scheme_hint(address.endpoint)
+    if not address.is_unix_file:
+        return ""
+    path = os.path.abspath(address.endpoint)
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
+        relative = (
+            ""
+            if os.path.isabs(address.endpoint)
+            else (
+                f"; the relative path was resolved in this process's folder {os.getcwd()}: if the handler "
+                "runs in another folder, give both the same absolute path"
+            )
+        )
         return (
-            f" (the socket {path} does not exist: start the handler before the Core, or give --handlers-wait)"
+            f" (the socket {path} does not exist: start the handler before the Core, "
+            f"or give --handlers-wait{relative})"
         )
     except OSError:
         return ""
@@ -62,9 +77,28 @@ def missing_socket_hint(endpoint: str) -> str:
             probe.connect(path)
         except ConnectionRefusedError:
             # A file left by a handler that did not exit cleanly (e.g. killed with SIGKILL).
-            return f" (nothing listens on the socket {path}: is the handler running?)"
+            return (
+                f" (nothing listens on the socket {path}: the handler that made it is gone; "
+                "start it again, it replaces the stale file)"
+            )
         except OSError:
             return ""
+    return ""
+
+
+def _scheme_hint(endpoint: str) -> str:
+    """`endpoint: handler.sock` is a host name to gRPC; name the unix socket if one is there."""
+    if ":" in endpoint.rsplit("]", 1)[-1]:
+        return ""  # host:port
+    path = os.path.abspath(endpoint)
+    try:
+        is_socket = stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        is_socket = False
+    if is_socket:
+        return f" (did you mean unix:{path}?)"
+    if endpoint.endswith(".sock") or "/" in endpoint:
+        return f" (an endpoint without a scheme is host:port; for a unix socket write unix:{endpoint})"
     return ""
 
 

@@ -21,6 +21,7 @@ from ..golang.errors import go_status_text
 from ..handlers.client import call_step
 from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter, Step
 from ..wire.dial import default_core_address
+from .handler_health import missing_socket_hint
 
 Request = HandleRequest | PostHandleRequest
 Status = HandleResponse.Status
@@ -90,7 +91,12 @@ class CustomRef:
                     if response.status == Status.IGNORED and not response.log:
                         return True  # "not for me": leaving cancels the call
         except grpc.aio.AioRpcError as exc:
+            text = go_status_text(exc.code(), exc.details())
             if received == 0:
                 self.on_error()  # the call itself failed (upstream counts these)
-            raise HandlerCallError(go_status_text(exc.code(), exc.details())) from None
+                if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                    # Not reached at all: the same pointers as the start-up check gives.
+                    hint = missing_socket_hint(self.endpoint)
+                    text += f" (handler: {self.name}, endpoint: {self.endpoint}){hint}"
+            raise HandlerCallError(text) from None
         return True

@@ -8,6 +8,7 @@ form); its error texts are Go's, because users and scripts see them.
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -40,9 +41,11 @@ class Address:
         return self.endpoint
 
     def display(self) -> str:
-        """How upstream's `started` line shows a unix listener (the path as given)."""
+        """How log lines and errors show the address: a unix socket file by its absolute path
+        (upstream shows the path as given; a relative one is resolved in each process's own
+        working directory, the usual reason two processes miss each other)."""
         if self.network == "unix":
-            return f"@{self.endpoint}" if self.abstract else self.endpoint
+            return f"@{self.endpoint}" if self.abstract else os.path.abspath(self.endpoint)
         return self.endpoint
 
 

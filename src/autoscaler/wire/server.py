@@ -107,7 +107,7 @@ def _probe_unix(target: str | bytes) -> bool:
 
 def prepare_unix_path(path: str, logger: Logger | None = None) -> None:
     """Make `path` bindable: remove a stale socket, refuse a live one or a non-socket file."""
-    where = f"listen unix {path}: bind"
+    where = f"listen unix {os.path.abspath(path)}: bind"
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -121,7 +121,7 @@ def prepare_unix_path(path: str, logger: Logger | None = None) -> None:
         raise AddressError(f"{where}: address already in use (another process is already listening on it)")
     os.unlink(path)
     if logger is not None:
-        logger.warn("removed stale socket file", path=path)
+        logger.warn("removed stale socket file", path=os.path.abspath(path))
 
 
 @dataclass
