@@ -8,6 +8,7 @@ so the README cannot drift from what the product does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -60,10 +61,8 @@ def pasted(tmp_path_factory: pytest.TempPathFactory) -> Pasted:
         stdout, stderr = shell.communicate(script, timeout=120)
     finally:
         # Whatever a broken block left running goes with the shell's session.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(shell.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         shell.wait()
     return Pasted(folder, shell.returncode, stdout, stderr)
 

@@ -116,7 +116,10 @@ def test_duplicate_key() -> None:
         ("- {name: x, zone: is1a}", "'type' field required: map[name:x zone:is1a]"),
         ("- {type: 1}", "'type' is not string: map[type:1]"),
         ("- {type: Server, resources: []}", "pre-v0.5 format"),
-        ("- {type: GSLB}", "unexpected type: GSLB (valid: Server, ServerGroup, EnhancedLoadBalancer, ELB, Router)"),
+        (
+            "- {type: GSLB}",
+            "unexpected type: GSLB (valid: Server, ServerGroup, EnhancedLoadBalancer, ELB, Router)",
+        ),
         (
             "- {type: server}",
             "unexpected type: server (did you mean Server? valid: Server, ServerGroup, EnhancedLoadBalancer, ELB, Router)",

@@ -115,7 +115,9 @@ def test_non_zero_exit_fails_with_upstream_message_and_keeps_stdout_in_the_log(
     assert outcome.code == grpc.StatusCode.UNKNOWN
     assert outcome.details == 'command "./fail.sh" returned non zero status: exit status 3'
     # The output goes to the Core as one RUNNING message before the error (upstream drops it).
-    assert [(r.status, r.log) for r in outcome.responses] == [(pb.HandleResponse.RUNNING, "partial work done\n")]
+    assert [(r.status, r.log) for r in outcome.responses] == [
+        (pb.HandleResponse.RUNNING, "partial work done\n")
+    ]
     log = handler.log()
     assert (
         'level=ERROR msg="command \\"./fail.sh\\" returned non zero status: exit status 3" '
