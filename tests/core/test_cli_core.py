@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -130,3 +131,46 @@ def test_validate_logs_each_cloud_api_retry(tmp_path: Path) -> None:
     assert retries[0].endswith(
         f'level=WARN msg="cloud API request failed, retrying" error="GET {url}: 503" wait=0s'
     )
+
+
+NO_KEY = (
+    "reading SAKURA cloud account info failed: no API key ({missing} not set): give "
+    "SAKURACLOUD_ACCESS_TOKEN and SAKURACLOUD_ACCESS_TOKEN_SECRET in the environment, "
+    "sakuracloud.token and sakuracloud.secret in the configuration, or a usacloud profile "
+    "(sakuracloud.profile or SAKURACLOUD_PROFILE); to try without an account, set SAKURACLOUD_FAKE_MODE=1"
+)
+
+
+def _without_credentials(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Real mode, no key anywhere (no profile in HOME), and an API root where nothing listens:
+    without the early check this would retry for minutes."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAKURA", "USACLOUD"))}
+    return (
+        env | {"HOME": str(tmp_path), "SAKURACLOUD_API_ROOT_URL": f"http://127.0.0.1:{closed_port}"} | extra
+    )
+
+
+def test_no_credentials_in_real_mode_fail_at_once_naming_every_source(tmp_path: Path) -> None:
+    conf = tmp_path / "autoscaler.yaml"
+    conf.write_text(
+        "resources:\n  - type: Server\n    name: web\n    selector: {names: [web], zones: [is1a]}\n"
+    )
+    validate = subprocess.run(
+        [sys.executable, "-m", "autoscaler", "validate", "--config", str(conf)],
+        capture_output=True, text=True, env=_without_credentials(tmp_path), timeout=60,
+    )  # fmt: skip
+    assert (validate.returncode, validate.stdout) == (65, NO_KEY.format(missing="token and secret") + "\n")
+    assert "retrying" not in validate.stderr
+
+    start = subprocess.run(
+        [sys.executable, "-m", "autoscaler", "start", "--addr", f"unix:{tmp_path / 'c.sock'}", "--config", str(conf)],
+        capture_output=True, text=True, timeout=60,
+        env=_without_credentials(tmp_path, SAKURACLOUD_ACCESS_TOKEN="only-the-token"),
+    )  # fmt: skip
+    assert start.returncode == 1
+    assert start.stderr.endswith("Error: " + NO_KEY.format(missing="secret") + "\n")
+    assert "retrying" not in start.stderr and "Traceback" not in start.stderr
+    assert not (tmp_path / "c.sock").exists()

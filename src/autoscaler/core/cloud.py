@@ -45,6 +45,25 @@ def open_cloud(config: Config) -> CloudClient:
     return open_client(options)
 
 
+def missing_credentials(options: CloudOptions) -> str:
+    """What is missing for the real API, and every place it can come from; "" when nothing is."""
+    if options.fake_mode:
+        return ""
+    lacking = [
+        what
+        for what, value in (("token", options.access_token), ("secret", options.access_token_secret))
+        if not value
+    ]
+    if not lacking:
+        return ""
+    return (
+        f"no API key ({' and '.join(lacking)} not set): give SAKURACLOUD_ACCESS_TOKEN and "
+        "SAKURACLOUD_ACCESS_TOKEN_SECRET in the environment, sakuracloud.token and sakuracloud.secret "
+        "in the configuration, or a usacloud profile (sakuracloud.profile or SAKURACLOUD_PROFILE); "
+        "to try without an account, set SAKURACLOUD_FAKE_MODE=1"
+    )
+
+
 class CoreCloud:
     def __init__(self, config: Config, logger: Logger) -> None:
         self.config = config
@@ -75,6 +94,10 @@ class CoreCloud:
     async def account_check(self) -> Problem | None:
         if self._client is None:
             return system(self._error or "initializing API Client failed")
+        missing = missing_credentials(self._client.options)
+        if missing:
+            # Without a key every request is refused (or, offline, retried for minutes): say so now.
+            return invalid(f"reading SAKURA cloud account info failed: {missing}")
         try:
             status = await self._client.auth_status.read()
         except CloudError as exc:
