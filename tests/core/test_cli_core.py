@@ -174,3 +174,34 @@ def test_no_credentials_in_real_mode_fail_at_once_naming_every_source(tmp_path: 
     assert start.stderr.endswith("Error: " + NO_KEY.format(missing="secret") + "\n")
     assert "retrying" not in start.stderr and "Traceback" not in start.stderr
     assert not (tmp_path / "c.sock").exists()
+
+
+def test_core_exporter_on_a_busy_port_says_why(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        conf = tmp_path / "autoscaler.yaml"
+        conf.write_text(
+            "resources:\n  - type: Server\n    name: web\n    selector: {names: [web], zones: [is1a]}\n"
+            f'autoscaler:\n  exporter_config: {{enabled: true, address: "127.0.0.1:{port}"}}\n'
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SAKURA", "USACLOUD"))}
+        env |= {"SAKURACLOUD_FAKE_MODE": "1", "SAKURACLOUD_FAKE_STORE_PATH": str(tmp_path / "fake.sqlite3")}
+        env["XDG_STATE_HOME"] = str(tmp_path / "state")
+        seed = tmp_path / "seed.yaml"
+        seed.write_text("servers:\n  - {name: web, zone: is1a, plan: {core: 1, memory: 1}}\n")
+        subprocess.run(
+            [sys.executable, "-m", "autoscaler", "fake-cloud", "seed", str(seed)],
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        sock = tmp_path / "core.sock"
+        result = subprocess.run(
+            [sys.executable, "-m", "autoscaler", "start", "--addr", f"unix:{sock}", "--config", str(conf)],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.endswith(f"Error: listen tcp 127.0.0.1:{port}: bind: address already in use\n")
+    assert not sock.exists()

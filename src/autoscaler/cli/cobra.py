@@ -20,6 +20,10 @@ from ..golang.errors import multierror
 
 HELP_OPTION_NAMES = ["-h", "--help"]
 
+# strconv.ParseBool's spellings, which pflag accepts after `--flag=` (and `-f=`).
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
 
 class CommandError(Exception):
     """An error to print as `Error: <text>` and exit with `code`."""
@@ -94,6 +98,46 @@ def flag_usages(flags: Iterable[Flag]) -> str:
     return "\n".join(f"{left}{' ' * (width - len(left))}   {right}".rstrip() for left, right in rows)
 
 
+def go_bool_forms(params: Sequence[click.Parameter], args: list[str], stop_at_word: bool) -> list[str]:
+    """`--flag=true|false` (and `-f=...`) for bool flags, as pflag takes them, rewritten to what
+    click understands: the bare flag, or nothing. A group stops at its subcommand's name (the
+    rest is the subcommand's to read)."""
+    flags = [p for p in params if isinstance(p, Flag)]
+    bools = {o for p in flags if p.type_name == "bool" for o in p.opts}
+    valued = {o for p in flags if p.type_name != "bool" for o in p.opts}
+    out: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if arg == "--" or (stop_at_word and not arg.startswith("-")):
+            out += [arg, *rest]
+            break
+        if arg in valued and rest:
+            out += [arg, rest.pop(0)]  # the next word is this flag's value, whatever it looks like
+        elif eq and name in bools:
+            if value not in GO_TRUE + GO_FALSE:
+                raise CommandError(
+                    f'invalid argument "{value}" for "{_flag_label(flags, name)}" flag: '
+                    f'strconv.ParseBool: parsing "{value}": invalid syntax'
+                )
+            if value in GO_TRUE:
+                out.append(name)
+        else:
+            out.append(arg)
+    return out
+
+
+def _flag_label(flags: Sequence[Flag], name: str) -> str:
+    """pflag names a flag in errors as `-a, --all` when it has a shorthand, else `--all`."""
+    for flag in flags:
+        if name in flag.opts:
+            longs = [o for o in flag.opts if o.startswith("--")]
+            shorts = [o for o in flag.opts if not o.startswith("--")]
+            return f"{shorts[0]}, {longs[0]}" if shorts else longs[0]
+    return name
+
+
 def _help_flag(name: str) -> Flag:
     return Flag(
         HELP_OPTION_NAMES,
@@ -155,6 +199,10 @@ class _CobraMixin:
             out.append(f"\n  {line}")
         if subcommands:
             out.append(f"\n  {path} [command]")
+        aliases = getattr(self, "aliases", ())
+        if aliases:
+            out.append("\n\nAliases:\n  " + ", ".join((self.use.split(" ", 1)[0], *aliases)))
+        if subcommands:
             width = max(len(n) for n, _ in subcommands)
             out.append("\n\nAvailable Commands:")
             for name, short in subcommands:
@@ -201,7 +249,7 @@ class Command(_CobraMixin, click.Command):
         return self.cobra_help(ctx, [], runnable=True)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        rest = super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, go_bool_forms(self.get_params(ctx), args, stop_at_word=False))
         if self.args_rule == "none" and ctx.args:
             raise CommandError(f'unknown command "{ctx.args[0]}" for "{ctx.command_path}"')
         given = ctx.params.get("args", ())
@@ -270,6 +318,16 @@ class Group(_CobraMixin, click.Group):
         cmd = self.get_command(ctx, name)
         return getattr(cmd, "short", "") if cmd else ""
 
+    def _suggestions(self, ctx: click.Context, typed: str) -> str:
+        """cobra's "Did you mean this?": visible commands within Levenshtein distance 2 of what
+        was typed (ignoring case), or starting with it; never `help`."""
+        names = [n for n in self.list_commands(ctx) if n not in self.hidden_commands and n != HELP_COMMAND]
+        lowered = typed.lower()
+        found = [n for n in names if _distance(lowered, n.lower()) <= 2 or n.lower().startswith(lowered)]
+        if not found:
+            return ""
+        return "\n\nDid you mean this?\n" + "".join(f"\t{n}\n" for n in found)
+
     def get_help(self, ctx: click.Context) -> str:
         subs = [
             (name, self._short_of(ctx, name))
@@ -285,9 +343,10 @@ class Group(_CobraMixin, click.Group):
         cmd = self.get_command(ctx, name)
         if cmd is None:
             if ctx.parent is None:
+                path = ctx.command_path
                 raise CommandError(
-                    f'unknown command "{name}" for "{ctx.command_path}"\n'
-                    f"Run '{ctx.command_path} --help' for usage."
+                    f'unknown command "{name}" for "{path}"{self._suggestions(ctx, name)}\n'
+                    f"Run '{path} --help' for usage."
                 )
             # A non-root group that is not runnable shows its help for unknown words (cobra).
             click.echo(ctx.get_help(), nl=False)
@@ -295,7 +354,7 @@ class Group(_CobraMixin, click.Group):
         return name, cmd, args[1:]
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        rest = super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, go_bool_forms(self.get_params(ctx), args, stop_at_word=True))
         # Whether a subcommand word followed. click 8 keeps it apart (its public accessor is
         # deprecated), click 9 leaves it in ctx.args: look in both.
         held = getattr(ctx, "_protected_args", None) or []
@@ -307,6 +366,58 @@ class Group(_CobraMixin, click.Group):
             click.echo(ctx.get_help(), nl=False)
             ctx.exit(0)
         return super().invoke(ctx)
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions of one character)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+HELP_COMMAND = "help"
+
+
+def help_command(root_name: str) -> Command:
+    """cobra's default `help [command]`: the help of the command at that path; for a first word
+    that is no command, "Unknown help topic" and the root's usage on stderr (exit 0, as cobra)."""
+    return Command(
+        HELP_COMMAND,
+        use="help [command]",
+        short="Help about any command",
+        long=(
+            "Help provides help for any command in the application.\n"
+            f"Simply type {root_name} help [path to command] for full details."
+        ),
+        args="any",
+        callback=lambda args, **_: _help_topic(list(args)),
+    )
+
+
+def _help_topic(words: list[str]) -> None:
+    root_ctx = click.get_current_context().find_root()
+    ctx, cmd = root_ctx, root_ctx.command
+    for depth, word in enumerate(words):
+        if not isinstance(cmd, click.Group):
+            break  # a leaf: the rest would be its arguments
+        found = cmd.get_command(ctx, word)
+        if found is None:
+            if depth > 0:
+                break  # cobra shows the deepest command it found
+            quoted = " ".join(f"`{w}`" for w in words)
+            root = root_ctx.command
+            assert isinstance(root, Group)
+            usage = root.get_help(root_ctx)
+            usage = usage[usage.index("Usage:") :]
+            click.echo(f"Unknown help topic [{quoted}]\n{usage}", nl=False, err=True)
+            return
+        ctx = click.Context(found, info_name=found.name, parent=ctx)
+        cmd = found
+    click.echo(cmd.get_help(ctx), nl=False)
 
 
 def _translate(exc: click.ClickException, argv: Sequence[str]) -> str:

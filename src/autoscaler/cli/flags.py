@@ -29,9 +29,15 @@ def file_path(name: str, value: str) -> str | None:
     return None if os.path.isfile(value) else f"{name}: invalid file path: {value}"
 
 
+def not_one_of(name: str, value: str, options: Sequence[str]) -> str:
+    """The value echoed with the choices, then upstream's validator text (`oneof=...`), which
+    scripts may look for."""
+    return f'{name}: "{value}" is not one of {", ".join(options)} (oneof={" ".join(options)})'
+
+
 def oneof(*options: str) -> Rule:
     def rule(name: str, value: str) -> str | None:
-        return None if value in options else f"{name}: oneof={' '.join(options)}"
+        return None if value in options else not_one_of(name, value, options)
 
     return rule
 

@@ -12,7 +12,17 @@ from ..handlers.builtin.registry import BUILTIN_HANDLERS
 from ..handlers.contract import STEPS, Step
 from ..script import DEFAULT_CAPTURE_LIMIT
 from .cobra import Command, CommandError, Flag, Group
-from .flags import GlobalOptions, GoDuration, GoInt, check, file_path, global_options, required, validate
+from .flags import (
+    GlobalOptions,
+    GoDuration,
+    GoInt,
+    check,
+    file_path,
+    global_options,
+    not_one_of,
+    required,
+    validate,
+)
 from .handler_command import exporter_address, handler_command
 
 LOCAL_EXEC_ADDR = "unix:autoscaler-handlers-local-exec.sock"
@@ -22,8 +32,8 @@ MAX_OUTPUT_LIMIT = 4 * 1024 * 1024 - 64 * 1024
 
 def handler_type_rule(name: str, value: str) -> str | None:
     """Upstream's oneof rule, extended to a comma-separated list of steps."""
-    steps = [s.strip() for s in value.split(",")]
-    return None if all(s in STEPS for s in steps) and steps else f"{name}: oneof={' '.join(STEPS)}"
+    bad = [s for s in (part.strip() for part in value.split(",")) if s not in STEPS]
+    return not_one_of(name, bad[0], STEPS) if bad else None
 
 
 def _list_builtins(**_: Any) -> None:
@@ -113,7 +123,11 @@ local_exec = handler_command(
     run=_run_local_exec,
     params=[
         Flag(["--executable-path"], default="", usage="Path to the executable"),
-        Flag(["--handler-type"], default="", usage="Handler type name"),
+        Flag(
+            ["--handler-type"],
+            default="",
+            usage="Handler type name: pre-handle, handle or post-handle (several: comma-separated)",
+        ),
         Flag(
             ["--timeout"],
             type=GoDuration(),

@@ -26,6 +26,7 @@ from .flags import (
     collect,
     file_path,
     global_options,
+    not_one_of,
     oneof,
     optional,
     printascii,
@@ -37,8 +38,6 @@ MAX_FIELD = 1024
 EXIT_JOB_FAILED = 1  # --fail-on-error
 REQUEST_TYPES = ("up", "down", "keep")
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
-GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 DEST_HELP = (
     "Address of the gRPC endpoint of AutoScaler Core. If no value is specified, the first of "
@@ -70,36 +69,10 @@ class InputsGroup(Group):
 
 
 class GoFlagsCommand(Command):
-    """A command whose bool flags also take pflag's `--flag=true|false` form."""
+    """An inputs command (its path shown as upstream's, whatever alias was typed)."""
 
     def command_path(self, ctx: click.Context) -> str:
         return canonical_path(ctx)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        flags = [p for p in self.params if isinstance(p, Flag)]
-        bools = {o for p in flags if p.type_name == "bool" for o in p.opts}
-        valued = {o for p in flags if p.type_name != "bool" for o in p.opts}
-        rewritten: list[str] = []
-        rest = list(args)
-        while rest:
-            arg = rest.pop(0)
-            name, eq, value = arg.partition("=")
-            if arg == "--":
-                rewritten += [arg, *rest]
-                break
-            if arg in valued and rest:
-                rewritten += [arg, rest.pop(0)]  # the next word is this flag's value
-            elif eq and name in bools:
-                if value not in GO_TRUE + GO_FALSE:
-                    raise CommandError(
-                        f'invalid argument "{value}" for "{name}" flag: '
-                        f'strconv.ParseBool: parsing "{value}": invalid syntax'
-                    )
-                if value in GO_TRUE:
-                    rewritten.append(name)
-            else:
-                rewritten.append(arg)
-        return super().parse_args(ctx, rewritten)
 
 
 def _dest_flag() -> Flag:
@@ -135,7 +108,7 @@ def _run_direct(**kw: Any) -> None:
     from ..inputs.request import ScalingRequest
 
     if kw["output"] not in ("text", "json"):
-        fail(["--output: oneof=text json"])
+        fail([not_one_of("--output", kw["output"], ("text", "json"))])
     request = ScalingRequest(
         source=kw["source"],
         resource_name=kw["resource_name"],

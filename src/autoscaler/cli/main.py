@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import click
 
 from ..version import VERSION, full_version
-from .cobra import Command, Flag, Group, run
+from .cobra import Command, Flag, Group, help_command, run
 from .flags import global_flags, global_options
 
 
@@ -74,6 +74,7 @@ root = Group(
     hidden_commands=("core", "server", "input"),
 )
 root.add_command(version)
+root.add_command(help_command(root.name or "autoscaler"))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

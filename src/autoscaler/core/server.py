@@ -269,9 +269,7 @@ class CoreServer:
                 await exporter.start()
             except OSError as exc:
                 await self._release(RPC_DRAIN_GRACE)
-                raise CoreError(
-                    f"listen tcp {self.config.autoscaler.exporter_address}: {exc.strerror}"
-                ) from None
+                raise CoreError(str(exc)) from None  # bind_tcp's: `listen tcp ADDR: bind: <reason>`
             self.exporter = exporter
         self.logger.info("started", address=self.listener.shown)
         return self.listener.shown
