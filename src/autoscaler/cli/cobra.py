@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 import click
+from click.shell_completion import CompletionItem
 
 from ..golang.duration import go_duration
 from ..golang.errors import multierror
@@ -88,6 +89,20 @@ class Flag(click.Option):
         if self.type_name == "duration" and isinstance(value, int | float):
             return go_duration(float(value))
         return str(value)
+
+
+def complete_values(*values: str, comma_list: bool = False) -> Callable[..., list[CompletionItem]]:
+    """A `shell_complete` callback offering `values` (for a comma-separated list, the next
+    element after what was typed)."""
+
+    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        head, last = "", incomplete
+        if comma_list and "," in incomplete:
+            head, last = incomplete.rsplit(",", 1)
+            head += ","
+        return [CompletionItem(head + v) for v in values if v.startswith(last)]
+
+    return complete
 
 
 def flag_usages(flags: Iterable[Flag]) -> str:
@@ -194,7 +209,11 @@ class _CobraMixin:
         local, inherited = self._flags(ctx)
         if runnable:
             line = f"{parent} {self.use}".strip()
-            if "[flags]" not in self.use and (local or inherited):
+            if (
+                "[flags]" not in self.use
+                and (local or inherited)
+                and getattr(self, "flags_in_use_line", True)
+            ):
                 line += " [flags]"
             out.append(f"\n  {line}")
         if subcommands:
@@ -217,6 +236,15 @@ class _CobraMixin:
         return "".join(out)
 
 
+def _first_arg(values: Sequence[str]) -> Callable[..., list[CompletionItem]]:
+    offer = complete_values(*values)
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        return [] if ctx.params.get("args") else offer(ctx, param, incomplete)
+
+    return complete
+
+
 class Command(_CobraMixin, click.Command):
     """A leaf command. `args`: "none" (cobra NoArgs), "any" (passed as `args`), or an int N
     (at most N, passed as `args`)."""
@@ -230,13 +258,18 @@ class Command(_CobraMixin, click.Command):
         long: str | None = None,
         args: str | int = "none",
         params: list[click.Parameter] | None = None,
+        arg_values: Sequence[str] = (),
+        flags_in_use_line: bool = True,
         **kwargs: Any,
     ) -> None:
         params = list(params or [])
         params.append(_help_flag(name))
         self.args_rule = args
+        self.flags_in_use_line = flags_in_use_line  # cobra's DisableFlagsInUseLine, inverted
         if args != "none":
-            params.append(click.Argument(["args"], nargs=-1))
+            # `arg_values`: what shell completion offers for the first argument (cobra's ValidArgs).
+            complete = _first_arg(arg_values) if arg_values else None
+            params.append(click.Argument(["args"], nargs=-1, shell_complete=complete))
         else:
             # Leftover words are reported in cobra's words by parse_args below.
             kwargs.setdefault("context_settings", {})["allow_extra_args"] = True
@@ -317,6 +350,14 @@ class Group(_CobraMixin, click.Group):
             return self.lazy[name][2]
         cmd = self.get_command(ctx, name)
         return getattr(cmd, "short", "") if cmd else ""
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """What click offers, less the commands kept only for compatibility (cobra hides them)."""
+        return [
+            item
+            for item in super().shell_complete(ctx, incomplete)
+            if item.type != "plain" or item.value not in self.hidden_commands
+        ]
 
     def _suggestions(self, ctx: click.Context, typed: str) -> str:
         """cobra's "Did you mean this?": visible commands within Levenshtein distance 2 of what

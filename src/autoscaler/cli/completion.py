@@ -1,4 +1,4 @@
-"""`autoscaler completion [bash|zsh|fish]`: print a shell completion script."""
+"""`autoscaler completion [bash|zsh|fish|powershell]`: print a shell completion script."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .cobra import Command, CommandError
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
 
+# Upstream's text.
 LONG = """To load completions:
 
 Bash:
@@ -18,15 +19,37 @@ Bash:
   $ source <(autoscaler completion bash)
 
   # To load completions for each session, execute once:
+  # Linux:
   $ autoscaler completion bash > /etc/bash_completion.d/autoscaler
+  # macOS:
+  $ autoscaler completion bash > /usr/local/etc/bash_completion.d/autoscaler
 
 Zsh:
 
+  # If shell completion is not already enabled in your environment,
+  # you will need to enable it.  You can execute the following once:
+
+  $ echo "autoload -U compinit; compinit" >> ~/.zshrc
+
+  # To load completions for each session, execute once:
   $ autoscaler completion zsh > "${fpath[1]}/_autoscaler"
+
+  # You will need to start a new shell for this setup to take effect.
 
 fish:
 
+  $ autoscaler completion fish | source
+
+  # To load completions for each session, execute once:
   $ autoscaler completion fish > ~/.config/fish/completions/autoscaler.fish
+
+PowerShell:
+
+  PS> autoscaler completion powershell | Out-String | Invoke-Expression
+
+  # To load completions for every new session, run:
+  PS> autoscaler completion powershell > autoscaler.ps1
+  # and source this file from your PowerShell profile.
 """
 
 
@@ -50,5 +73,7 @@ completion = Command(
     short="Generate completion script",
     long=LONG,
     args="any",
+    arg_values=SHELLS,
+    flags_in_use_line=False,
     callback=_run,
 )

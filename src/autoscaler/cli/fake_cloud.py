@@ -186,6 +186,7 @@ list_command = Command(
     + ", ".join(DEFAULT_TYPES)
     + ".",
     args=1,
+    arg_values=tuple(TYPES),
     params=[
         Flag(["--store"], default="", usage=STORE_FLAG_USAGE),
         Flag(["--zone"], default="", usage="only this zone"),

@@ -11,7 +11,7 @@ import click
 
 from ..golang.duration import parse_duration
 from ..log import FORMATS, Logger, new_logger
-from .cobra import Flag, fail
+from .cobra import Flag, complete_values, fail
 
 Rule = Callable[[str, str], str | None]
 
@@ -66,6 +66,7 @@ def collect(*results: str | None) -> list[str]:
 
 # --- global flags --------------------------------------------------------------------------
 
+LOG_LEVELS = ("error", "warn", "info", "debug")
 LOG_LEVEL_HELP = "Level of logging to be output. options: [ error | warn | info | debug ]"
 LOG_FORMAT_HELP = "Format of logging to be output. options: [ logfmt | json ]"
 
@@ -73,8 +74,20 @@ LOG_FORMAT_HELP = "Format of logging to be output. options: [ logfmt | json ]"
 def global_flags(inherited: bool) -> list[Flag]:
     """The root's persistent flags; cobra's Group/Command take this factory explicitly."""
     return [
-        Flag(["--log-level"], default="info", usage=LOG_LEVEL_HELP, inherited=inherited),
-        Flag(["--log-format"], default="logfmt", usage=LOG_FORMAT_HELP, inherited=inherited),
+        Flag(
+            ["--log-level"],
+            default="info",
+            usage=LOG_LEVEL_HELP,
+            inherited=inherited,
+            shell_complete=complete_values(*LOG_LEVELS),
+        ),
+        Flag(
+            ["--log-format"],
+            default="logfmt",
+            usage=LOG_FORMAT_HELP,
+            inherited=inherited,
+            shell_complete=complete_values(*FORMATS),
+        ),
     ]
 
 
@@ -106,7 +119,7 @@ def global_options(ctx: click.Context) -> GlobalOptions:
     level = _global_value(ctx, "log_level")
     fmt = _global_value(ctx, "log_format")
     errors = collect(
-        check("--log-level", level, required, oneof("error", "warn", "info", "debug")),
+        check("--log-level", level, required, oneof(*LOG_LEVELS)),
         check("--log-format", fmt, required, oneof(*FORMATS)),
     )
     if errors:

@@ -11,7 +11,7 @@ from .. import telemetry
 from ..handlers.builtin.registry import BUILTIN_HANDLERS
 from ..handlers.contract import STEPS, Step
 from ..script import DEFAULT_CAPTURE_LIMIT
-from .cobra import Command, CommandError, Flag, Group
+from .cobra import Command, CommandError, Flag, Group, complete_values
 from .flags import (
     GlobalOptions,
     GoDuration,
@@ -127,6 +127,7 @@ local_exec = handler_command(
             ["--handler-type"],
             default="",
             usage="Handler type name: pre-handle, handle or post-handle (several: comma-separated)",
+            shell_complete=complete_values(*STEPS, comma_list=True),
         ),
         Flag(
             ["--timeout"],

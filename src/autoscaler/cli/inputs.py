@@ -179,6 +179,7 @@ direct = GoFlagsCommand(
     use="direct {up | down | keep} [flags]...",
     short="Send Up/Down/Keep request directly to Core server",
     args="any",
+    arg_values=REQUEST_TYPES,
     params=[
         _dest_flag(),
         _config_flag(),
