@@ -44,7 +44,7 @@ def test_write_to_copies_every_file_with_scripts_executable(tmp_path: Path) -> N
         assert written.read_bytes() == (ROOT / "examples" / name).read_bytes()
         assert os.access(written, os.X_OK) == written.read_bytes().startswith(b"#!"), name
     # Without the flag, `example` still prints the configuration example, nothing else.
-    assert run("example", cwd=tmp_path).stdout.startswith("# Example configuration of the AutoScaler Core")
+    assert run("example", cwd=tmp_path).stdout.startswith("## The resources to operate on\n")
 
 
 def test_write_to_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:

@@ -57,7 +57,10 @@ def test_local_exec_help_keeps_upstreams_lines() -> None:
     )
     assert flags["--config"].endswith("Filepath to Handlers additional configuration file")
     assert flags["--executable-path"].endswith("Path to the executable")
-    assert flags["--handler-type"].endswith("Handler type name")
+    # The seed's text first, then the values it takes.
+    assert flags["--handler-type"].split("   ")[-1].strip() == (
+        "Handler type name: pre-handle, handle or post-handle (several: comma-separated)"
+    )
     assert flags["-h,"].endswith("help for local-exec")
     assert lines[-3:] == [
         "Global Flags:",
@@ -102,7 +105,7 @@ def test_list_builtins() -> None:
         ),
         (
             ["--executable-path", "handler.sh", "--handler-type", "Post-Handle"],
-            "Error: 1 error occurred:\n\t* --handler-type: oneof=pre-handle handle post-handle\n\n\n",
+            'Error: 1 error occurred:\n\t* --handler-type: "Post-Handle" is not one of pre-handle, handle, post-handle (oneof=pre-handle handle post-handle)\n\n\n',
         ),
         (
             ["--executable-path", "handler.sh", "--handler-type", "handle", "--addr", ""],
@@ -115,7 +118,7 @@ def test_list_builtins() -> None:
         (
             ["--executable-path", ".", "--handler-type", "x", "--addr", "\t", "--config", "."],
             "Error: 4 errors occurred:\n\t* --executable-path: invalid file path: .\n"
-            "\t* --handler-type: oneof=pre-handle handle post-handle\n\t* --addr: printascii\n"
+            '\t* --handler-type: "x" is not one of pre-handle, handle, post-handle (oneof=pre-handle handle post-handle)\n\t* --addr: printascii\n'
             "\t* --config: invalid file path: .\n\n\n",
         ),
         (["--bogus"], "Error: unknown flag: --bogus\n"),
@@ -132,9 +135,12 @@ def test_list_builtins() -> None:
         ),
         (
             ["--log-level", "trace", "--handler-type", "x"],
-            "Error: 1 error occurred:\n\t* --log-level: oneof=error warn info debug\n\n\n",
+            'Error: 1 error occurred:\n\t* --log-level: "trace" is not one of error, warn, info, debug (oneof=error warn info debug)\n\n\n',
         ),
-        (["--log-format", "text"], "Error: 1 error occurred:\n\t* --log-format: oneof=logfmt json\n\n\n"),
+        (
+            ["--log-format", "text"],
+            'Error: 1 error occurred:\n\t* --log-format: "text" is not one of logfmt, json (oneof=logfmt json)\n\n\n',
+        ),
         (
             ["--executable-path", "handler.sh", "--handler-type", "handle", "--timeout", "5"],
             'Error: invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"\n',
@@ -156,7 +162,9 @@ def test_local_exec_flag_errors(script: Path, args: list[str], stderr: str) -> N
 
 def test_global_flags_are_validated_before_the_commands_own(script: Path) -> None:
     result = run("--log-level", "loud", "handlers", "local-exec", cwd=script.parent)
-    assert result.stderr == "Error: 1 error occurred:\n\t* --log-level: oneof=error warn info debug\n\n\n"
+    assert result.stderr == (
+        'Error: 1 error occurred:\n\t* --log-level: "loud" is not one of error, warn, info, debug (oneof=error warn info debug)\n\n\n'
+    )
     assert run("--log-level", "loud", "version").returncode == 1
 
 

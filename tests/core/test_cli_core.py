@@ -54,14 +54,33 @@ def test_flag_errors(tmp_path: Path) -> None:
     assert result.returncode == 1 and "--config: invalid file path" in result.stderr
 
 
-def test_example_is_a_valid_configuration(tmp_path: Path) -> None:
+def test_example_is_upstreams_with_english_comments(tmp_path: Path) -> None:
+    import yaml
+
     result = run("example")
     assert result.returncode == 0
+    upstream = (Path(__file__).parent / "fixtures" / "upstream_example.yaml").read_text(encoding="utf-8")
+    # The same configuration, value for value; only the comments are translated.
+    assert yaml.safe_load(result.stdout) == yaml.safe_load(upstream)
+    code = [
+        line.split(" #", 1)[0].rstrip()
+        for line in result.stdout.splitlines()
+        if not line.lstrip().startswith("#")
+    ]
+    theirs = [
+        line.split(" #", 1)[0].rstrip() for line in upstream.splitlines() if not line.lstrip().startswith("#")
+    ]
+    assert code == [*theirs, ""]  # line for line, and printed with a final blank line as Println does
+    assert not any("\u3040" <= ch <= "\u9fff" for ch in result.stdout)
     conf = tmp_path / "example.yaml"
     conf.write_text(result.stdout)
     from autoscaler.core.config.load import load_config
 
-    assert [d.name for d in load_config(str(conf)).definitions] == ["web-server", "app", "web-elb", "router"]
+    names = [d.name for d in load_config(str(conf)).definitions]
+    assert names == [
+        "vertical-scalable-server", "server-group", "vertical-scalable-elb", "elb-server", "gslb-server",
+        "vertical-scalable-router",
+    ]  # fmt: skip
 
 
 def test_start_help_lists_upstream_flags() -> None:

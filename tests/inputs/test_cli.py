@@ -86,8 +86,10 @@ def test_all_checks_are_merged(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         "\t* --dest: printascii\n"
         "\t* --addr: required\n"
         f"\t* --config: invalid file path: {directory}\n"
-        "\t* --accept-http-methods[1]: oneof=GET POST PUT DELETE HEAD\n"
-        "\t* --accept-http-methods[2]: oneof=GET POST PUT DELETE HEAD\n"
+        '\t* --accept-http-methods[1]: "post" is not one of GET, POST, PUT, DELETE, HEAD '
+        "(oneof=GET POST PUT DELETE HEAD)\n"
+        '\t* --accept-http-methods[2]: "PATCH" is not one of GET, POST, PUT, DELETE, HEAD '
+        "(oneof=GET POST PUT DELETE HEAD)\n"
         "\t* --executable-path: invalid file path: missing.sh\n"
         "\t* --tls-cert, --tls-key: give both or neither\n"
         "\n\n"

@@ -133,7 +133,7 @@ async def test_default_socket_in_the_working_directory(
         ),
         (
             ["up", "--log-level", "trace", "--source", ""],
-            "1 error occurred:\n\t* --log-level: oneof=error warn info debug\n\n",
+            '1 error occurred:\n\t* --log-level: "trace" is not one of error, warn, info, debug (oneof=error warn info debug)\n\n',
         ),
         (
             ["up", "--dest", "\x01", "--source", "", "--config", "missing.yaml"],
