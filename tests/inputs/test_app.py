@@ -197,10 +197,10 @@ async def test_default_socket_found_when_it_appears(tmp_path: Path, monkeypatch:
     async with serving(ZabbixInput()) as served:
         missing = await served.client.post("/up")
         assert (missing.status_code, missing.content) == (500, b"")
-        assert served.log_lines[-1].endswith(
+        assert (
             'level=ERROR msg="default socket file not found in [unix:autoscaler.sock, '
-            'unix:/var/run/autoscaler.sock, unix:/var/run/autoscaler/autoscaler.sock]"'
-        )
+            "unix:/var/run/autoscaler.sock, unix:/var/run/autoscaler/autoscaler.sock] (is the Core running?"
+        ) in served.log_lines[-1]
         # No RPC was attempted, so nothing is counted as a gRPC error.
         assert served.metrics()['sacloud_autoscaler_grpc_errors_total{component="inputs_to_core"}'] == 0
         core = await RecordingCore("unix:autoscaler.sock").start()

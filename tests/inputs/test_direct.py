@@ -106,7 +106,9 @@ async def test_no_default_socket(
         1,
         "",
         "Error: default socket file not found in [unix:autoscaler.sock, unix:/var/run/autoscaler.sock, "
-        "unix:/var/run/autoscaler/autoscaler.sock]\n",
+        "unix:/var/run/autoscaler/autoscaler.sock] (is the Core running? `autoscaler start` listens on "
+        f"autoscaler.sock in its own folder; here that would be {tmp_path}/autoscaler.sock: start it "
+        "here, or give --dest unix:/path/to/its.sock)\n",
     )
 
 

@@ -49,4 +49,10 @@ def default_core_address(dest: str = "") -> str:
     for candidate in CORE_SOCKET_CANDIDATES:
         if os.path.exists(parse(candidate).endpoint):
             return candidate
-    raise FileNotFoundError("default socket file not found in [" + ", ".join(CORE_SOCKET_CANDIDATES) + "]")
+    first = os.path.abspath(parse(CORE_SOCKET_CANDIDATES[0]).endpoint)
+    raise FileNotFoundError(
+        "default socket file not found in ["
+        + ", ".join(CORE_SOCKET_CANDIDATES)
+        + f"] (is the Core running? `autoscaler start` listens on autoscaler.sock in its own folder; "
+        f"here that would be {first}: start it here, or give --dest unix:/path/to/its.sock)"
+    )
