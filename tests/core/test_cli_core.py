@@ -36,10 +36,17 @@ def test_validate_decode_error_is_a_system_error(tmp_path: Path) -> None:
 def test_flag_errors(tmp_path: Path) -> None:
     result = run("validate", "--config", str(tmp_path / "none.yaml"))
     assert result.returncode == 1
-    assert (
-        result.stderr
-        == f"Error: 1 error occurred:\n\t* --config: invalid file path: {tmp_path / 'none.yaml'}\n\n\n"
+    missing = tmp_path / "none.yaml"
+    assert result.stderr == (
+        f"Error: 1 error occurred:\n\t* --config: invalid file path: {missing} (no such file in "
+        f"{tmp_path}: write one with `autoscaler example > {missing}`, or name yours with --config)\n\n\n"
     )
+    # Without --config, the default file in the working directory.
+    result = run("start", cwd=tmp_path)
+    assert "\t* --config: invalid file path: autoscaler.yaml (no such file in " in result.stderr
+    assert "write one with `autoscaler example > autoscaler.yaml`" in result.stderr
+    # A directory is no file either, but needs no recipe.
+    assert run("validate", "--config", str(tmp_path)).stderr.endswith(f"invalid file path: {tmp_path}\n\n\n")
     result = run("start", "--addr", "", "--config", "", cwd=tmp_path)
     assert result.returncode == 1
     assert "* --addr: required\n\t* --config: required" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -52,10 +53,24 @@ def _options(kw: dict[str, Any], address: str = "") -> Any:
     )
 
 
+def core_config_file(name: str, value: str) -> str | None:
+    """Upstream's `file` rule; for a missing file, where it was looked for and how to make one."""
+    problem = file_path(name, value)
+    if problem is None or os.path.exists(value):
+        return problem
+    where = os.path.dirname(os.path.abspath(value))
+    return (
+        f"{problem} (no such file in {where}: write one with `autoscaler example > {value}`, "
+        "or name yours with --config)"
+    )
+
+
 def _run_start(**kw: Any) -> None:
     ctx = click.get_current_context()
     globals_ = global_options(ctx)
-    validate([check("--addr", kw["addr"], required), check("--config", kw["config"], required, file_path)])
+    validate(
+        [check("--addr", kw["addr"], required), check("--config", kw["config"], required, core_config_file)]
+    )
     options = _options(kw, kw["addr"])
     from ..core.server import CoreError, serve
 
@@ -70,7 +85,7 @@ def _run_start(**kw: Any) -> None:
 def _run_validate(**kw: Any) -> None:
     ctx = click.get_current_context()
     globals_ = global_options(ctx)
-    validate([check("--config", kw["config"], required, file_path)])
+    validate([check("--config", kw["config"], required, core_config_file)])
     options = _options(kw)
     from ..core.config.problems import ConfigProblems, DecodeError
     from ..core.server import load_and_validate
@@ -96,7 +111,7 @@ def _run_validate(**kw: Any) -> None:
 def _run_resources(**kw: Any) -> None:
     ctx = click.get_current_context()
     globals_ = global_options(ctx)
-    validate([check("--config", kw["config"], required, file_path)])
+    validate([check("--config", kw["config"], required, core_config_file)])
     options = _options(kw)
     from ..core.server import resources_tree
 
