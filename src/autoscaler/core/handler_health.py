@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import grpc
 
+from ..golang.duration import go_duration
 from ..golang.errors import go_status_text
 from ..log import go_quote
 from ..wire.address import AddressError, parse
@@ -103,12 +104,17 @@ def _scheme_hint(endpoint: str) -> str:
 
 
 async def ping_all(
-    handlers: Sequence[tuple[str, str]], wait: float, on_error: Callable[[], None]
+    handlers: Sequence[tuple[str, str]],
+    wait: float,
+    on_error: Callable[[], None],
+    waiting: Callable[[list[str]], None] = lambda names: None,
 ) -> list[str]:
-    """Ping every handler, retrying failures until `wait` seconds have passed (0: once)."""
+    """Ping every handler, retrying failures until `wait` seconds have passed (0: once);
+    `waiting` is told once which handlers are being waited for."""
     deadline = time.monotonic() + wait
     failures: dict[int, str] = {}
     pending = list(range(len(handlers)))
+    told = False
     while True:
         for i in pending:
             name, endpoint = handlers[i]
@@ -121,11 +127,18 @@ async def ping_all(
         pending = sorted(failures)
         if not pending or time.monotonic() >= deadline:
             break
+        if not told:
+            waiting([handlers[i][0] for i in pending])
+            told = True
         await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
     out = []
     for i in sorted(failures):
         name, endpoint = handlers[i]
-        detail = failures[i] + _endpoint_note(endpoint) + missing_socket_hint(endpoint)
+        hint = missing_socket_hint(endpoint)
+        if wait > 0:
+            # The advice to wait was taken already: say how long it was.
+            hint = hint.replace(", or give --handlers-wait", f" (waited {go_duration(wait)})")
+        detail = failures[i] + _endpoint_note(endpoint) + hint
         out.append(f"handler {go_quote(name)} returns error: {detail}")
     return out
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .. import telemetry
 from ..cloud.errors import message_of
+from ..golang.duration import go_duration
 from ..log import Logger
 from ..proto import request_pb2, request_pb2_grpc, status_pb2, status_pb2_grpc
 from ..wire.address import AddressError
@@ -85,7 +86,16 @@ async def load_and_validate(
 
     async def handler_check() -> list[Problem]:
         handlers = [(h.name, h.endpoint) for h in config.custom_handlers]
-        return [invalid(t) for t in await ping_all(handlers, options.handlers_wait, on_handler_error)]
+
+        def waiting(names: list[str]) -> None:
+            logger.info(
+                "waiting for custom handlers to answer",
+                handlers=",".join(names),
+                wait=go_duration(options.handlers_wait),
+            )
+
+        problems = await ping_all(handlers, options.handlers_wait, on_handler_error, waiting)
+        return [invalid(t) for t in problems]
 
     try:
         await validate_config(

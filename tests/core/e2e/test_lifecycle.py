@@ -30,12 +30,27 @@ def test_handlers_wait_lets_the_handler_start_after_the_core(stack: Stack) -> No
     time.sleep(0.5)
     assert core.proc is not None and core.proc.poll() is None  # still waiting for the handler
     assert "msg=started" not in core.log()
+    # It says so, once, naming what it waits for.
+    core.wait_log('msg="waiting for custom handlers to answer" handlers=script wait=30s')
+    assert core.log().count("waiting for custom handlers") == 1
 
     stack.handler(stack.script("script.sh", RECORDING_SCRIPT))
 
     core.wait_log("msg=started")
     stack.past_cooldown(1)
     assert done(stack.request("Up", "web"))
+
+
+def test_handlers_wait_that_runs_out_says_how_long_it_waited(stack: Stack) -> None:
+    stack.seed(SERVER_SEED)
+    core = stack.core(VERTICAL_CONFIG, "--handlers-wait", "300ms", wait=False)
+    assert core.wait(30) == 1
+    log = core.log()
+    assert (
+        f"(the socket {stack.dir}/handler.sock does not exist: start the handler before the Core (waited 300ms);"
+        in log
+    )
+    assert "or give --handlers-wait" not in log
 
 
 def test_sigterm_during_a_running_job_lets_it_finish(stack: Stack) -> None:
