@@ -126,6 +126,22 @@ def test_non_zero_exit_fails_with_upstream_message_and_keeps_stdout_in_the_log(
     assert "oops" not in log  # stderr is ignored, as the seed says
 
 
+def test_a_script_without_shebang_gets_gos_error_and_a_hint_in_the_log(
+    tmp_path: Path, start_handler: StartHandler
+) -> None:
+    write_script(tmp_path / "plain.sh", "echo no interpreter line\n")
+    handler = start_handler("--executable-path", "plain.sh", "--handler-type", "handle")
+    outcome = handler.call("handle", pb.HandleRequest())
+    assert (
+        outcome.details
+        == 'command "plain.sh" returned non zero status: fork/exec plain.sh: exec format error'
+    )
+    assert (
+        'level=ERROR msg="command \\"plain.sh\\" returned non zero status: fork/exec plain.sh: exec format error" '
+        'from=autoscaler-handlers-local-exec hint="a script needs a first line such as #!/bin/sh"'
+    ) in handler.log()
+
+
 def test_killed_by_signal_uses_gos_wording(tmp_path: Path, start_handler: StartHandler) -> None:
     write_script(tmp_path / "die.sh", "#!/bin/sh\nkill -9 $$\n")
     handler = start_handler("--executable-path", "die.sh", "--handler-type", "handle")

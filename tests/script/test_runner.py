@@ -60,8 +60,9 @@ def test_exit_causes_use_gos_wording(returncode: int, cause: str) -> None:
 
 async def test_spawn_errors_use_gos_wording(tmp_path: Path) -> None:
     no_shebang = script(tmp_path, "echo hi\n", "plain.txt")
-    with pytest.raises(runner.SpawnError, match=r"^fork/exec .*/plain.txt: exec format error$"):
+    with pytest.raises(runner.SpawnError, match=r"^fork/exec .*/plain.txt: exec format error$") as failed:
         await ScriptRunner().run(spec(no_shebang))
+    assert failed.value.hint == "a script needs a first line such as #!/bin/sh"
     not_exec = script(tmp_path, "#!/bin/sh\n", "noexec.sh", mode=0o644)
     with pytest.raises(runner.SpawnError, match=r"^fork/exec .*/noexec.sh: permission denied$"):
         await ScriptRunner().run(spec(not_exec))

@@ -201,7 +201,10 @@ class LocalExecHandler(Handler):
                     result = await self._runner.run(spec, on_line)
                 except script.SpawnError as exc:
                     message = self._failure(exc.cause)
-                    self.logger.error(message)
+                    if exc.hint:
+                        self.logger.error(message, hint=exc.hint)
+                    else:
+                        self.logger.error(message)
                     raise HandlerError(message) from None
                 except asyncio.CancelledError:
                     outcome = "cancelled"

@@ -44,6 +44,13 @@ class SpawnError(Exception):
         self.cause = cause
         self.errno = errno_
 
+    @property
+    def hint(self) -> str:
+        """What to do, for a log line (Go's text, which callers send on, says nothing more)."""
+        if self.errno == errno.ENOEXEC:
+            return "a script needs a first line such as #!/bin/sh"
+        return ""
+
 
 class ExecutableError(ValueError):
     """An `--executable-path` that cannot be run; the text says why and what to do."""
