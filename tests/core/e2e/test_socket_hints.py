@@ -7,29 +7,14 @@ import signal
 from pathlib import Path
 
 from .harness import JOB, Proc, Stack, autoscaler_cmd, wait_until
+from .test_scaling import SERVER_SEED, VERTICAL_CONFIG
 
-SEED = """
-servers:
-  - name: web
-    zone: is1a
-    plan: {core: 1, memory: 1}
-    power: up
-    disks: [{os_type: ubuntu2404, size: 20}]
-    nics: [{upstream: shared}]
-"""
 
-CONFIG = """
-resources:
-  - type: Server
-    name: web
-    selector: {names: [web], zones: [is1a]}
-    plans:
-      - {core: 1, memory: 1}
-      - {core: 2, memory: 4}
-handlers:
-  - name: local-exec
-    endpoint: "%s"
-"""
+def config_for(endpoint: str) -> str:
+    """The vertical-scaling configuration with its one custom handler, `local-exec`, at `endpoint`."""
+    return VERTICAL_CONFIG.replace(
+        "name: script\n    endpoint: unix:handler.sock", f'name: local-exec\n    endpoint: "{endpoint}"'
+    )
 
 
 def start_in(stack: Stack, folder: Path, name: str, *args: str) -> Proc:
@@ -54,14 +39,14 @@ def local_exec_in(stack: Stack, folder: Path) -> Proc:
 def core_in(stack: Stack, folder: Path, endpoint: str, *extra: str) -> Proc:
     config = folder / "autoscaler.yaml"
     folder.mkdir(exist_ok=True)
-    config.write_text(CONFIG % endpoint)
+    config.write_text(config_for(endpoint))
     return start_in(
         stack, folder, "core", "start", "--addr", f"unix:{stack.core_socket}", "--config", str(config), *extra
     )
 
 
 def test_handler_started_in_another_folder(stack: Stack) -> None:
-    stack.seed(SEED)
+    stack.seed(SERVER_SEED)
     handler_dir, core_dir = stack.dir / "scripts", stack.dir / "core"
     handler = local_exec_in(stack, handler_dir)
     # The handler's start-up line shows where its socket really is.
@@ -79,7 +64,7 @@ def test_handler_started_in_another_folder(stack: Stack) -> None:
 
 
 def test_endpoint_without_unix_scheme_names_the_socket(stack: Stack) -> None:
-    stack.seed(SEED)
+    stack.seed(SERVER_SEED)
     folder = stack.dir / "here"
     local_exec_in(stack, folder)
     core = core_in(stack, folder, "autoscaler-handlers-local-exec.sock")
@@ -88,7 +73,7 @@ def test_endpoint_without_unix_scheme_names_the_socket(stack: Stack) -> None:
 
 
 def test_job_time_errors_name_the_handler_endpoint_and_what_is_wrong(stack: Stack) -> None:
-    stack.seed(SEED)
+    stack.seed(SERVER_SEED)
     folder = stack.dir / "here"
     handler = local_exec_in(stack, folder)
     core = core_in(stack, folder, "unix:autoscaler-handlers-local-exec.sock")
@@ -98,7 +83,7 @@ def test_job_time_errors_name_the_handler_endpoint_and_what_is_wrong(stack: Stac
     # Killed with SIGKILL: its socket file stays, nobody listens on it.
     handler.kill()
     assert sock.is_socket()
-    stack.past_cooldown(0)
+    stack.past_cooldown(1)
     reply = stack.request("up", "web")
     assert reply.status == JOB.JOB_FAILED  # the builtin scaled; the PostHandle could not be sent
     wait_until(lambda: "status=JOB_FAILED" in core.log(), what="the job's end in the Core's log")
