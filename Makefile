@@ -36,7 +36,7 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 unit: $(TEST_STAMP)
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
