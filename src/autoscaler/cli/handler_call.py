@@ -18,6 +18,7 @@ from ..handlers.client import call_step
 from ..handlers.contract import STEPS, Step
 from ..proto import handler_pb2 as pb
 from ..wire.address import AddressError
+from ..wire.socket_hints import Peer, unreachable
 from .cobra import CommandError
 from .flags import check, oneof, required, validate
 
@@ -67,6 +68,12 @@ def build_request(step: Step, kw: dict[str, Any]) -> Message:
     return message
 
 
+# What `handlers call` says about a handler it cannot reach.
+HANDLER = Peer(
+    "handler", "start the handler first", "give its absolute path: --endpoint unix:/path/to/its.sock"
+)
+
+
 async def call(endpoint: str, step: Step, request: Message, timeout: float | None, as_json: bool) -> int:
     count = 0
     try:
@@ -75,7 +82,10 @@ async def call(endpoint: str, step: Step, request: Message, timeout: float | Non
             _print_response(response, as_json)
     except grpc.aio.AioRpcError as exc:
         sys.stdout.flush()
-        sys.stderr.write(f"Error: {go_status_text(exc.code(), exc.details())}\n")
+        text = go_status_text(exc.code(), exc.details())
+        if exc.code() == grpc.StatusCode.UNAVAILABLE and count == 0:
+            text = unreachable(text, endpoint, HANDLER)
+        sys.stderr.write(f"Error: {text}\n")
         return 1
     if count == 0 and not as_json:
         sys.stderr.write("(no responses: the handler ended the call with OK without reporting)\n")

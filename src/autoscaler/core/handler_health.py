@@ -5,19 +5,17 @@ SERVING; a failure names the handler, its endpoint and, for a unix socket, what 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import stat
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import grpc
 
 from ..golang.duration import go_duration
 from ..golang.errors import go_status_text
 from ..log import go_quote
-from ..wire.address import AddressError, parse
 from ..wire.dial import channel, default_core_address
+from ..wire.socket_hints import Peer, shown, socket_hint, with_absolute_paths
 
 
 async def ping(name: str, endpoint: str, timeout: float = 10.0) -> str | None:
@@ -39,68 +37,21 @@ async def ping(name: str, endpoint: str, timeout: float = 10.0) -> str | None:
     return None
 
 
-def missing_socket_hint(endpoint: str) -> str:
-    """A hint when the endpoint is a unix socket file that is missing or that nobody listens on,
-    or a path given without `unix:`. Paths are shown absolute: a relative one is resolved in each
-    process's own working directory, the usual reason a Core misses a running handler."""
-    try:
-        address = parse(endpoint) if endpoint else None
-    except AddressError:
-        return ""
-    if address is None:
-        return ""
-    if address.network == "tcp":
-        return _scheme_hint(address.endpoint)
-    if not address.is_unix_file:
-        return ""
-    path = os.path.abspath(address.endpoint)
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        relative = (
-            ""
-            if os.path.isabs(address.endpoint)
-            else (
-                f"; the relative path was resolved in this process's folder {os.getcwd()}: if the handler "
-                "runs in another folder, give both the same absolute path"
-            )
-        )
-        return (
-            f" (the socket {path} does not exist: start the handler before the Core, "
-            f"or give --handlers-wait{relative})"
-        )
-    except OSError:
-        return ""
-    if not stat.S_ISSOCK(mode):
-        return f" ({path} is not a socket)"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(path)
-        except ConnectionRefusedError:
-            # A file left by a handler that did not exit cleanly (e.g. killed with SIGKILL).
-            return (
-                f" (nothing listens on the socket {path}: the handler that made it is gone; "
-                "start it again, it replaces the stale file)"
-            )
-        except OSError:
-            return ""
-    return ""
+# What the Core says about a handler it cannot reach, at start-up and at job time.
+SAME_PATH = "give both the same absolute path"
+AT_START = Peer("handler", "start the handler before the Core, or give --handlers-wait", SAME_PATH)
+AT_JOB = Peer("handler", "start the handler; the next call reaches it", SAME_PATH)
 
 
-def _scheme_hint(endpoint: str) -> str:
-    """`endpoint: handler.sock` is a host name to gRPC; name the unix socket if one is there."""
-    if ":" in endpoint.rsplit("]", 1)[-1]:
-        return ""  # host:port
-    path = os.path.abspath(endpoint)
-    try:
-        is_socket = stat.S_ISSOCK(os.stat(path).st_mode)
-    except OSError:
-        is_socket = False
-    if is_socket:
-        return f" (did you mean unix:{path}?)"
-    if endpoint.endswith(".sock") or "/" in endpoint:
-        return f" (an endpoint without a scheme is host:port; for a unix socket write unix:{endpoint})"
-    return ""
+def missing_socket_hint(endpoint: str, peer: Peer = AT_START) -> str:
+    """What is wrong with a handler's unix socket file (or its endpoint without `unix:`), "" if
+    nothing is."""
+    return socket_hint(endpoint, peer)
+
+
+def endpoint_note(endpoint: str) -> str:
+    """` (endpoint: …)`, a relative unix path shown absolute."""
+    return f" (endpoint: {shown(endpoint) if endpoint else '(default socket)'})"
 
 
 async def ping_all(
@@ -134,14 +85,11 @@ async def ping_all(
     out = []
     for i in sorted(failures):
         name, endpoint = handlers[i]
-        hint = missing_socket_hint(endpoint)
+        # When the advice to wait was taken already, say how long it was.
+        peer = AT_START
         if wait > 0:
-            # The advice to wait was taken already: say how long it was.
-            hint = hint.replace(", or give --handlers-wait", f" (waited {go_duration(wait)})")
-        detail = failures[i] + _endpoint_note(endpoint) + hint
+            peer = replace(AT_START, start=f"start the handler before the Core (waited {go_duration(wait)})")
+        detail = with_absolute_paths(failures[i], endpoint) + endpoint_note(endpoint)
+        detail += socket_hint(endpoint, peer)
         out.append(f"handler {go_quote(name)} returns error: {detail}")
     return out
-
-
-def _endpoint_note(endpoint: str) -> str:
-    return f" (endpoint: {endpoint or '(default socket)'})"

@@ -17,11 +17,10 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 
 from ..golang.duration import go_duration
-from ..golang.errors import go_status_text
 from ..proto import request_pb2, status_pb2, status_pb2_grpc
 from ..wire.dial import channel, default_core_address
 from ..wire.metadata import reason_line
-from .forward import CoreClient, ForwardError
+from .forward import CoreClient, ForwardError, rpc_error_text
 from .request import ScalingRequest
 
 Event = status_pb2.JobEvent
@@ -143,7 +142,7 @@ async def dry_run(dest: str, request: ScalingRequest) -> status_pb2.DryRunReply:
         except grpc.aio.AioRpcError as exc:
             hint = " (the Core has no status service: dry-run needs this implementation's Core)"
             extra = hint if exc.code() == grpc.StatusCode.UNIMPLEMENTED else ""
-            raise ForwardError(go_status_text(exc.code(), exc.details()) + extra, rpc_failed=True) from None
+            raise ForwardError(rpc_error_text(exc, address) + extra, rpc_failed=True) from None
     return reply
 
 

@@ -19,6 +19,7 @@ from ..golang.errors import go_status_text
 from ..proto import request_pb2, request_pb2_grpc
 from ..wire.address import AddressError
 from ..wire.dial import channel, default_core_address
+from ..wire.socket_hints import Peer, unreachable
 from .request import ScalingRequest
 
 _METHODS = {"up": "Up", "down": "Down", "keep": "Keep"}
@@ -31,6 +32,20 @@ def status_name(status: int) -> str:
         return request_pb2.ScalingJobStatus.Name(status)  # type: ignore[arg-type]
     except ValueError:
         return str(status)
+
+
+# What an input says about a Core it cannot reach.
+CORE = Peer(
+    "Core", "start the Core first (autoscaler start)", "give its absolute path: --dest unix:/path/to/its.sock"
+)
+
+
+def rpc_error_text(exc: grpc.aio.AioRpcError, address: str) -> str:
+    """Go's text of a failed call to the Core at `address`, with what is wrong with its socket."""
+    text = go_status_text(exc.code(), exc.details())
+    if exc.code() == grpc.StatusCode.UNAVAILABLE:
+        text = unreachable(text, address, CORE)
+    return text
 
 
 class ForwardError(Exception):
@@ -81,7 +96,7 @@ class CoreClient:
                 trailers.extend((str(k), str(v)) for k, v in (await pending.trailing_metadata() or ()))
         except grpc.aio.AioRpcError as exc:
             self._on_rpc_error()
-            raise ForwardError(go_status_text(exc.code(), exc.details()), rpc_failed=True) from None
+            raise ForwardError(rpc_error_text(exc, address), rpc_failed=True) from None
         return response
 
     async def close(self) -> None:
