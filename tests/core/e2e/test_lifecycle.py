@@ -19,7 +19,10 @@ def test_core_started_before_its_handler_fails_clearly(stack: Stack) -> None:
     assert (
         'Error: 1 error occurred:\n\t* handler "script" returns error: rpc error: code = Unavailable' in log
     )
-    assert f"(endpoint: unix:{stack.dir}/handler.sock) (the socket {stack.dir}/handler.sock does not exist" in log
+    assert (
+        f"(endpoint: unix:{stack.dir}/handler.sock) (the socket {stack.dir}/handler.sock does not exist"
+        in log
+    )
     assert "start the handler before the Core, or give --handlers-wait;" in log
     assert not stack.core_socket.exists()
 
