@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 DEFAULT_KILL_GRACE = 5.0
 MAX_ENV_VALUE = 32 * 1024
+# What a failing script printed last goes to the Core, up to this much: errors come at the end,
+# and the Core logs the message whole (the handler's own log keeps all that was captured).
+FAILURE_TAIL_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ class LocalExecHandler(Handler):
                     # Upstream drops a failing script's stdout. Sent as one RUNNING message
                     # before the error, the Core logs it with the handler's name, so what
                     # went wrong (Terraform's error, say) is in the Core's log too.
-                    await reporter.running(_to_text(result.output))
+                    await reporter.running(failure_tail(result.output, result.total_bytes))
                 raise
             if outcome == "success":
                 output = _to_text(result.output)
@@ -278,6 +281,20 @@ def _note_result(span: telemetry.SpanNote, result: script.RunResult, payload_byt
     span.set("sacloud.autoscaler.local_exec.output_bytes", result.total_bytes)
     span.set("sacloud.autoscaler.local_exec.dropped_bytes", result.dropped_bytes)
     span.set("sacloud.autoscaler.local_exec.timed_out", result.timed_out)
+
+
+def failure_tail(output: bytes, total: int, limit: int = FAILURE_TAIL_BYTES) -> str:
+    """The end of a failing script's stdout, at most `limit` bytes from a line start when one is
+    near (never inside a UTF-8 character), after a line saying how much came before."""
+    if len(output) <= limit:
+        return _to_text(output)  # (with the capture's own marker if --max-output-bytes cut it)
+    tail = output[-limit:]
+    newline = tail.find(b"\n")
+    if 0 <= newline < min(len(tail) - 1, limit // 4):
+        tail = tail[newline + 1 :]
+    while tail and tail[0] & 0xC0 == 0x80:  # a UTF-8 continuation byte
+        tail = tail[1:]
+    return f"[the last {len(tail)} of {total} bytes of output]\n" + _to_text(tail)
 
 
 def _to_text(data: bytes) -> str:
