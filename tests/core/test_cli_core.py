@@ -231,3 +231,27 @@ def test_core_exporter_on_a_busy_port_says_why(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.endswith(f"Error: listen tcp 127.0.0.1:{port}: bind: address already in use\n")
     assert not sock.exists()
+
+
+def test_a_usacloud_profiles_key_counts_and_offline_retries_name_the_url(tmp_path: Path) -> None:
+    """With a key (here from the profile) upstream's path is kept: the API is tried, retried
+    with each attempt's URL in the log, and fails naming it."""
+    profile = tmp_path / ".usacloud" / "work" / "config.json"
+    profile.parent.mkdir(parents=True)
+    profile.write_text('{"AccessToken": "t", "AccessTokenSecret": "s", "RetryMax": 1}')
+    conf = tmp_path / "autoscaler.yaml"
+    conf.write_text(
+        "resources:\n  - type: Server\n    name: web\n    selector: {names: [web], zones: [is1a]}\n"
+    )
+    env = _without_credentials(tmp_path, SAKURACLOUD_PROFILE="work")
+    url = env["SAKURACLOUD_API_ROOT_URL"] + "/is1a/api/cloud/1.1/auth-status"
+    validate = subprocess.run(
+        [sys.executable, "-m", "autoscaler", "validate", "--config", str(conf)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert validate.returncode != 0
+    assert "no API key" not in validate.stdout + validate.stderr
+    (retry,) = [line for line in validate.stderr.splitlines() if "retrying" in line]
+    assert f'level=WARN msg="cloud API request failed, retrying" error="GET {url}: ConnectError: ' in retry
+    assert f"GET {url}: ConnectError: " in validate.stdout and "(after 1 retries)" in validate.stdout
+    assert "Traceback" not in validate.stdout + validate.stderr
