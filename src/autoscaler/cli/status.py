@@ -185,7 +185,7 @@ def _run_status(**kw: Any) -> None:
             check("--output", kw["output"], required, oneof("text", "json")),
         ]
     )
-    from ..golang.errors import go_status_text
+    from ..inputs.forward import rpc_error_text
     from ..wire.dial import default_core_address
 
     try:
@@ -202,7 +202,7 @@ def _run_status(**kw: Any) -> None:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED
             else ""
         )
-        raise CommandError(go_status_text(exc.code(), exc.details()) + hint) from None
+        raise CommandError(rpc_error_text(exc, address) + hint) from None
     if kw["output"] == "json":
         click.echo(json.dumps(status_json(reply), ensure_ascii=False, indent=2))
     else:

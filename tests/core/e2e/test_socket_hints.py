@@ -163,8 +163,12 @@ def test_handlers_call_and_inputs_show_absolute_paths_and_what_is_wrong(stack: S
         f"(nothing listens on the socket {folder}/stale.sock: the Core that made it is gone; "
         "start it again, it replaces the stale file)\n"
     )
+    status = run_in(stack, folder, "status", "--dest", "unix:autoscaler.sock")
+    assert status.returncode == 1
+    assert f"unix:{folder}/autoscaler.sock: connect failed" in status.stderr
+    assert f"(the socket {folder}/autoscaler.sock does not exist: start the Core first" in status.stderr
     no_scheme = run_in(stack, folder, *up, "stale.sock")
     assert no_scheme.stderr.endswith(f"(did you mean unix:{folder}/stale.sock?)\n")
-    for done in (missing, stale, no_core, stale_core, no_scheme):
+    for done in (missing, stale, no_core, stale_core, status, no_scheme):
         assert "Traceback" not in done.stderr
         assert "unix:autoscaler" not in done.stderr.replace(f"unix:{folder}/autoscaler", "")
