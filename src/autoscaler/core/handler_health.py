@@ -43,12 +43,6 @@ AT_START = Peer("handler", "start the handler before the Core, or give --handler
 AT_JOB = Peer("handler", "start the handler; the next call reaches it", SAME_PATH)
 
 
-def missing_socket_hint(endpoint: str, peer: Peer = AT_START) -> str:
-    """What is wrong with a handler's unix socket file (or its endpoint without `unix:`), "" if
-    nothing is."""
-    return socket_hint(endpoint, peer)
-
-
 def endpoint_note(endpoint: str) -> str:
     """` (endpoint: …)`, a relative unix path shown absolute."""
     return f" (endpoint: {shown(endpoint) if endpoint else '(default socket)'})"
@@ -82,13 +76,13 @@ async def ping_all(
             waiting([handlers[i][0] for i in pending])
             told = True
         await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    # When the advice to wait was taken already, say how long it was.
+    peer = AT_START
+    if wait > 0:
+        peer = replace(AT_START, start=f"start the handler before the Core (waited {go_duration(wait)})")
     out = []
     for i in sorted(failures):
         name, endpoint = handlers[i]
-        # When the advice to wait was taken already, say how long it was.
-        peer = AT_START
-        if wait > 0:
-            peer = replace(AT_START, start=f"start the handler before the Core (waited {go_duration(wait)})")
         detail = with_absolute_paths(failures[i], endpoint) + endpoint_note(endpoint)
         detail += socket_hint(endpoint, peer)
         out.append(f"handler {go_quote(name)} returns error: {detail}")

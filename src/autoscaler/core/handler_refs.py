@@ -21,8 +21,8 @@ from ..golang.errors import go_status_text
 from ..handlers.client import call_step
 from ..handlers.contract import Handler, HandleRequest, HandleResponse, PostHandleRequest, Reporter, Step
 from ..wire.dial import default_core_address
-from ..wire.socket_hints import shown, with_absolute_paths
-from .handler_health import AT_JOB, missing_socket_hint
+from ..wire.socket_hints import shown, socket_hint, with_absolute_paths
+from .handler_health import AT_JOB
 
 Request = HandleRequest | PostHandleRequest
 Status = HandleResponse.Status
@@ -98,7 +98,7 @@ class CustomRef:
                 if exc.code() == grpc.StatusCode.UNAVAILABLE:
                     # Not reached at all: the same pointers as the start-up check gives.
                     text = with_absolute_paths(text, self.endpoint)
-                    hint = missing_socket_hint(self.endpoint, AT_JOB)
+                    hint = socket_hint(self.endpoint, AT_JOB)
                     text += f" (handler: {self.name}, endpoint: {shown(self.endpoint)}){hint}"
             raise HandlerCallError(text) from None
         return True

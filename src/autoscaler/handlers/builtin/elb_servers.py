@@ -51,6 +51,29 @@ class ELBServersHandler(ParentServersHandler):
             await self._update(elb)
         await reporter.done(f"updated: {what}")
 
+    async def _update_member(
+        self,
+        action: Action,
+        instance: pb.ServerGroupInstance,
+        nic: pb.ServerGroupInstance.NIC,
+        elb: ProxyLB,
+        reporter: Reporter,
+        steps: Steps,
+    ) -> None:
+        """Send the ELB's changed real servers, recorded as one step for the group member."""
+        await reporter.running("updating...")
+        async with steps.record(
+            action,
+            target=instance.name,
+            zone=instance.zone,
+            cloud_id=elb.id,
+            parent="EnhancedLoadBalancer",
+            ip=nic.assigned_network.ip_address,
+            ports=list(nic.expose_info.ports),
+        ):
+            await self._update(elb)
+        await reporter.running("updated")
+
     async def add(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
         await reporter.running()
         elb = await self.client.elb.read(to_id(instance.parent.elb.id))
@@ -69,19 +92,7 @@ class ELBServersHandler(ParentServersHandler):
                 added = True
                 await reporter.running(f"added: Server{{IP: {ip}, Port:{port}}}")
         if added:
-            await reporter.running("updating...")
-            ports = list(nic.expose_info.ports)
-            async with steps.record(
-                Action.ADD,
-                target=instance.name,
-                zone=instance.zone,
-                cloud_id=elb.id,
-                parent="EnhancedLoadBalancer",
-                ip=nic.assigned_network.ip_address,
-                ports=ports,
-            ):
-                await self._update(elb)
-            await reporter.running("updated")
+            await self._update_member(Action.ADD, instance, nic, elb, reporter, steps)
         await reporter.done()
 
     async def remove(self, instance: pb.ServerGroupInstance, reporter: Reporter, steps: Steps) -> None:
@@ -103,17 +114,5 @@ class ELBServersHandler(ParentServersHandler):
                         kept.append(real)
                 elb.settings.servers = kept
         if removed:
-            await reporter.running("updating...")
-            ports = list(nic.expose_info.ports)
-            async with steps.record(
-                Action.REMOVE,
-                target=instance.name,
-                zone=instance.zone,
-                cloud_id=elb.id,
-                parent="EnhancedLoadBalancer",
-                ip=nic.assigned_network.ip_address,
-                ports=ports,
-            ):
-                await self._update(elb)
-            await reporter.running("updated")
+            await self._update_member(Action.REMOVE, instance, nic, elb, reporter, steps)
         await reporter.done()
