@@ -132,7 +132,8 @@ def test_terraform_example_errors_reach_the_core_log(pasted: Pasted) -> None:
     # The grep found Terraform's error in the Core's log, on the line of the failed handler call.
     (error_line,) = after[1:]
     assert "No configuration files" in error_line
-    assert "handler=local-exec" in error_line or "refresh-terraform.sh" in error_line
+    # ... sent by the handler as one RUNNING message of its PostHandle, before the failure.
+    assert "step=PostHandle handler=local-exec status=RUNNING" in error_line
 
     # The plan change itself was done before the PostHandle failed: web runs with the new plan.
     (web,) = servers(folder / "fake-cloud.sqlite3")
